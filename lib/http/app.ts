@@ -1,9 +1,11 @@
 import express from 'express';
 import type { FlushEvent } from '../types.js';
+import { staticRoutes } from './static.js';
+import { dashboardRoutes } from './dashboards.js';
 
-// Placeholder composition of the HTTP app: the HTTP API issue (4) fills in the routes,
-// the web page issue (5) the static files and saved dashboards. The collector (lib/server.ts)
-// only calls createHttpApp and listens.
+// Composition of the HTTP app. The HTTP API issue (4) owns this file and the API routes; the web
+// page issue (5) owns static.ts and dashboards.ts. The collector (lib/server.ts) only calls
+// createHttpApp and listens.
 
 export interface HttpAppOptions {
   /** The data directory (Whisper files live under it; saved dashboards too). */
@@ -14,7 +16,9 @@ export interface HttpAppOptions {
   health(): { lastFlush: number | null; [key: string]: unknown };
 }
 
-export function createHttpApp(_options: HttpAppOptions): express.Express {
+export function createHttpApp(options: HttpAppOptions): express.Express {
   const app = express();
+  app.use(dashboardRoutes({ dataDir: options.dataDir }));
+  app.use(staticRoutes());
   return app;
 }
