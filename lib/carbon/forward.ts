@@ -1,0 +1,141 @@
+// Forwards each flush as carbon plaintext to one destination (carbon-relay, go-carbon, …) over a
+// persistent TCP connection. A destination that is down is retried with exponential backoff; its
+// lines wait in a bounded buffer, the oldest dropped (and counted) past the bound. send() never
+// waits, so one slow destination blocks neither the others nor the flush.
+import net from 'node:net';
+import type { MetricPoint } from '../types.js';
+
+/** `name value timestamp\n` per point; values print as JavaScript numbers, as etsy's backend does. */
+export function toPlaintext(points: readonly MetricPoint[]): string {
+  let out = '';
+  for (const p of points) out += p.name + ' ' + p.value + ' ' + p.timestamp + '\n';
+  return out;
+}
+
+export interface ForwarderOptions {
+  host: string;
+  port: number;
+  /** Bytes kept while the destination is unreachable or slow. */
+  maxBufferBytes: number;
+  warn(message: string): void;
+  /** First retry delay; doubles up to maxBackoffMs. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface ForwarderStats {
+  destination: string;
+  connected: boolean;
+  queuedBytes: number;
+  sentLines: number;
+  droppedLines: number;
+}
+
+function countLines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+export class Forwarder {
+  private socket: net.Socket | null = null;
+  private connected = false;
+  private writable = false;
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private backoff: number;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private sentLines = 0;
+  private droppedLines = 0;
+  private lastWarn = '';
+  readonly destination: string;
+
+  constructor(private readonly opts: ForwarderOptions) {
+    this.backoff = opts.minBackoffMs ?? 100;
+    this.destination = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    this.connect();
+  }
+
+  private connect(): void {
+    this.retryTimer = null;
+    if (this.closing) return;
+    const socket = net.createConnection({ host: this.opts.host, port: this.opts.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30000);
+    socket.on('connect', () => {
+      this.connected = true;
+      this.writable = true;
+      this.backoff = this.opts.minBackoffMs ?? 100;
+      if (this.lastWarn) this.opts.warn(`forward ${this.destination}: connected again`);
+      this.lastWarn = '';
+      this.pump();
+    });
+    socket.on('drain', () => {
+      this.writable = true;
+      this.pump();
+    });
+    socket.on('data', () => { /* carbon does not answer; ignore anything */ });
+    socket.on('error', (err) => {
+      const msg = `forward ${this.destination}: ${err.message}; retrying`;
+      if (msg !== this.lastWarn) this.opts.warn(msg); // once per distinct failure, not every retry
+      this.lastWarn = msg;
+    });
+    socket.on('close', () => {
+      this.connected = false;
+      this.writable = false;
+      this.socket = null;
+      if (this.closing) return;
+      const delay = this.backoff;
+      this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 30000);
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+      this.retryTimer.unref?.();
+    });
+  }
+
+  /** Queues one flush's text; returns at once. */
+  send(text: string): void {
+    if (text.length === 0) return;
+    this.queue.push(text);
+    this.queuedBytes += text.length;
+    while (this.queuedBytes > this.opts.maxBufferBytes && this.queue.length > 0) {
+      const dropped = this.queue.shift()!;
+      this.queuedBytes -= dropped.length;
+      const n = countLines(dropped);
+      this.droppedLines += n;
+      this.opts.warn(`forward ${this.destination}: buffer full (${this.opts.maxBufferBytes} bytes), dropped ${n} lines (${this.droppedLines} so far)`);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.connected && this.writable && this.queue.length > 0 && this.socket) {
+      const chunk = this.queue.shift()!;
+      this.queuedBytes -= chunk.length;
+      this.sentLines += countLines(chunk);
+      this.writable = this.socket.write(chunk);
+    }
+  }
+
+  stats(): ForwarderStats {
+    return { destination: this.destination, connected: this.connected, queuedBytes: this.queuedBytes, sentLines: this.sentLines, droppedLines: this.droppedLines };
+  }
+
+  /** Sends what is queued if connected (waiting at most `graceMs`), then closes. */
+  async close(graceMs = 2000): Promise<void> {
+    this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    if (!socket) return;
+    const deadline = Date.now() + graceMs;
+    while (this.connected && (this.queue.length > 0 || socket.writableLength > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { socket.destroy(); resolve(); }, Math.max(0, deadline - Date.now()) + 100);
+      socket.once('close', () => { clearTimeout(timer); resolve(); });
+      socket.end();
+    });
+  }
+}

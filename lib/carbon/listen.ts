@@ -1,0 +1,128 @@
+// Carbon plaintext listeners (TCP and UDP, default port 2003): thin shells that hand parsed points
+// to a callback (the server writes them straight into the store). A bad line is logged (rate
+// limited, cut at 400 characters as carbon does) and skipped; the connection goes on.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { MetricPoint } from '../types.js';
+import { parseCarbonText } from './parse.js';
+
+export interface CarbonListenOptions {
+  port: number;
+  address: string;
+  udp: boolean;
+  onPoints(points: MetricPoint[]): void;
+  warn(message: string): void;
+  nowSec?: () => number;
+}
+
+/** Longest line kept while waiting for its newline (carbon drops the connection past 16 KiB). */
+const MAX_LINE = 65536;
+
+const cut = (line: string): string => (line.length > 400 ? JSON.stringify(line.slice(0, 400)) + '...' : JSON.stringify(line));
+
+export class CarbonListener {
+  private tcp: net.Server | null = null;
+  private udpSocket: dgram.Socket | null = null;
+  private readonly conns = new Set<net.Socket>();
+  private bound: { kind: 'tcp' | 'udp'; address: string; port: number }[] = [];
+  badLines = 0;
+  private warnedAt = 0;
+  private suppressed = 0;
+
+  constructor(private readonly opts: CarbonListenOptions) {}
+
+  private now(): number {
+    return this.opts.nowSec ? this.opts.nowSec() : Math.floor(Date.now() / 1000);
+  }
+
+  private handle(text: string, from: string): void {
+    const batch = parseCarbonText(text, this.now());
+    if (batch.points.length) this.opts.onPoints(batch.points);
+    for (const b of batch.bad) {
+      this.badLines++;
+      const t = Date.now();
+      if (t - this.warnedAt >= 1000) {
+        const more = this.suppressed ? ` (${this.suppressed} more bad lines not shown)` : '';
+        this.opts.warn(`carbon: invalid line received from ${from}, ignoring [${cut(b.line)}]: ${b.reason}${more}`);
+        this.warnedAt = t;
+        this.suppressed = 0;
+      } else this.suppressed++;
+    }
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    const server = net.createServer((socket) => {
+      this.conns.add(socket);
+      socket.setEncoding('utf8');
+      const from = `client ${socket.remoteAddress}:${socket.remotePort}`;
+      let pending = '';
+      socket.on('data', (chunk: string) => {
+        pending += chunk;
+        const nl = pending.lastIndexOf('\n');
+        if (nl !== -1) {
+          this.handle(pending.slice(0, nl + 1), from);
+          pending = pending.slice(nl + 1);
+        }
+        if (pending.length > MAX_LINE) {
+          this.handle(pending.slice(0, 400) + ' (line too long)\n', from);
+          pending = '';
+        }
+      });
+      socket.on('end', () => {
+        if (pending.trim() !== '') this.handle(pending, from); // carbon drops it; sotto keeps it
+        pending = '';
+      });
+      socket.on('error', () => { /* the client's business */ });
+      socket.on('close', () => this.conns.delete(socket));
+    });
+    this.tcp = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.address, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address() as net.AddressInfo;
+    this.bound.push({ kind: 'tcp', address: a.address, port: a.port });
+    if (o.udp) {
+      const type = net.isIPv6(o.address) ? 'udp6' : 'udp4';
+      const socket = dgram.createSocket(type);
+      socket.on('message', (msg, rinfo) => this.handle(msg.toString('utf8'), rinfo.address));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        // Same port number as TCP (when TCP got a random port in tests, UDP takes that number too).
+        socket.bind(a.port, o.address, () => {
+          socket.removeListener('error', reject);
+          socket.on('error', (err) => o.warn(`carbon UDP socket error: ${err.message}`));
+          resolve();
+        });
+      });
+      this.udpSocket = socket;
+      const u = socket.address();
+      this.bound.push({ kind: 'udp', address: u.address, port: u.port });
+    }
+  }
+
+  addresses(): { kind: 'tcp' | 'udp'; address: string; port: number }[] {
+    return this.bound.slice();
+  }
+
+  async close(): Promise<void> {
+    if (this.udpSocket) {
+      const s = this.udpSocket;
+      this.udpSocket = null;
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    if (this.tcp) {
+      const server = this.tcp;
+      this.tcp = null;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const c of this.conns) c.end();
+      const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, 1000);
+      await closed;
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// Thin socket shells for statsd ingest: UDP (IPv4 and IPv6, one datagram = one packet) and TCP
+// (newline-framed: everything up to the last `\n` of what has arrived is one packet, a partial
+// last line waits for more). They hand decoded text to a callback and know nothing else.
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+export interface ListenerAddress {
+  kind: 'udp4' | 'udp6' | 'tcp';
+  address: string;
+  port: number;
+}
+
+export interface StatsdListenOptions {
+  /** UDP port; null = no UDP. */
+  port: number | null;
+  address: string;
+  /** IPv6 UDP address; null = no IPv6 socket. */
+  address_ipv6: string | null;
+  tcpPort: number | null;
+  tcpAddress: string;
+  /** SO_RCVBUF for the UDP sockets (0 = OS default). */
+  recvBufferSize: number;
+  /** One packet's text. */
+  onPacket(text: string): void;
+  /** Non-fatal problems (an IPv6 socket that cannot bind, an oversized TCP line). */
+  warn(message: string): void;
+}
+
+/** Longest unterminated TCP tail kept while waiting for its newline. */
+const MAX_TCP_PENDING = 1 << 20;
+
+export class StatsdListener {
+  private udp: dgram.Socket[] = [];
+  private tcp: net.Server | null = null;
+  private readonly conns = new Set<net.Socket>();
+  private bound: ListenerAddress[] = [];
+
+  constructor(private readonly opts: StatsdListenOptions) {}
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    if (o.port !== null) {
+      await this.bindUdp('udp4', o.address, o.port);
+      if (o.address_ipv6 !== null) {
+        try {
+          // Same port as IPv4 unless that was 0 (tests): then whatever the OS gives.
+          await this.bindUdp('udp6', o.address_ipv6, o.port);
+        } catch (err) {
+          o.warn(`statsd UDP on [${o.address_ipv6}]:${o.port} unavailable (${(err as Error).message}); IPv4 only`);
+        }
+      }
+    }
+    if (o.tcpPort !== null) await this.listenTcp(o.tcpAddress, o.tcpPort);
+  }
+
+  private bindUdp(type: 'udp4' | 'udp6', address: string, port: number): Promise<void> {
+    const o = this.opts;
+    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', recvBufferSize: o.recvBufferSize || undefined });
+    const onPacket = o.onPacket;
+    socket.on('message', (msg) => onPacket(msg.toString('utf8')));
+    return new Promise((resolve, reject) => {
+      socket.once('error', (err) => {
+        socket.close();
+        reject(err);
+      });
+      socket.bind(port, address, () => {
+        socket.removeAllListeners('error');
+        socket.on('error', (err) => o.warn(`statsd ${type} socket error: ${err.message}`));
+        this.udp.push(socket);
+        const a = socket.address();
+        this.bound.push({ kind: type, address: a.address, port: a.port });
+        resolve();
+      });
+    });
+  }
+
+  private listenTcp(address: string, port: number): Promise<void> {
+    const o = this.opts;
+    const server = net.createServer((socket) => {
+      this.conns.add(socket);
+      socket.setEncoding('utf8');
+      let pending = '';
+      socket.on('data', (chunk: string) => {
+        pending += chunk;
+        const nl = pending.lastIndexOf('\n');
+        if (nl !== -1) {
+          const packet = pending.slice(0, nl + 1);
+          pending = pending.slice(nl + 1);
+          o.onPacket(packet);
+        } else if (pending.length > MAX_TCP_PENDING) {
+          o.warn(`statsd TCP from ${socket.remoteAddress}: line longer than ${MAX_TCP_PENDING} characters dropped`);
+          pending = '';
+        }
+      });
+      // etsy drops an unterminated last line at close; sotto counts it (nothing received is lost).
+      socket.on('end', () => {
+        if (pending.length > 0) o.onPacket(pending);
+        pending = '';
+      });
+      socket.on('error', () => { /* a reset connection is the client's business */ });
+      socket.on('close', () => this.conns.delete(socket));
+    });
+    this.tcp = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, address, () => {
+        server.removeListener('error', reject);
+        const a = server.address() as net.AddressInfo;
+        this.bound.push({ kind: 'tcp', address: a.address, port: a.port });
+        resolve();
+      });
+    });
+  }
+
+  /** What is bound where (tests bind port 0 and read the real ports here). */
+  addresses(): ListenerAddress[] {
+    return this.bound.slice();
+  }
+
+  /** Stops accepting; open TCP connections are ended after what they sent so far is handled. */
+  async close(): Promise<void> {
+    await Promise.all(this.udp.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.udp = [];
+    if (this.tcp) {
+      const server = this.tcp;
+      this.tcp = null;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const c of this.conns) c.end();
+      const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, 1000);
+      await closed;
+      clearTimeout(timer);
+    }
+  }
+}

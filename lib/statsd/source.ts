@@ -1,0 +1,48 @@
+// The statsd pipeline as one FlushSource: aggregator (parse + buckets) and the Graphite naming,
+// configured from the slice of the configuration that concerns them.
+import type { FlushSource, MetricPoint } from '../types.js';
+import type { SottoConfig } from '../config/options.js';
+import { deleteSwitches } from '../config/options.js';
+import { Aggregator } from './aggregate.js';
+import { snapshotToPoints, type BackendStats, type NamingConfig } from './names.js';
+import type { TimerStatsConfig } from './timer-stats.js';
+
+export interface StatsdSource extends FlushSource {
+  aggregator: Aggregator;
+  flush(timestampMs: number): MetricPoint[];
+}
+
+export function namingConfig(c: SottoConfig): NamingConfig {
+  return { ...c.graphite, prefixStats: c.prefixStats, flushCounts: c.flush_counts, keyNameSanitize: c.keyNameSanitize };
+}
+
+export function timerConfig(c: SottoConfig): TimerStatsConfig {
+  return { percentThreshold: c.percentThreshold, histogram: c.histogram, calculatedTimerMetrics: c.calculatedTimerMetrics };
+}
+
+export function createStatsdSource(
+  c: SottoConfig,
+  backendStats: () => BackendStats,
+  onBadLine?: (line: string) => void,
+  clock: () => number = Date.now,
+): StatsdSource {
+  const del = deleteSwitches(c);
+  const aggregator = new Aggregator({
+    prefixStats: c.prefixStats,
+    deleteCounters: del.counters,
+    deleteTimers: del.timers,
+    deleteGauges: del.gauges,
+    deleteSets: del.sets,
+    gaugesMaxTTL: c.gaugesMaxTTL,
+    flushInterval: c.flushInterval,
+    keyNameSanitize: c.keyNameSanitize,
+    histogramsAsTimers: c.histogramsAsTimers,
+    onBadLine,
+  });
+  const naming = namingConfig(c);
+  const timers = timerConfig(c);
+  return {
+    aggregator,
+    flush: (timestampMs) => snapshotToPoints(aggregator.flush(timestampMs), naming, timers, backendStats(), clock).points,
+  };
+}
