@@ -1,0 +1,344 @@
+// Trace records → per-instance request intervals. Pure: no I/O, no timers; the wall clock is
+// injected (`now`) and only used to let an idle instance's intervals close.
+//
+// Each request moves through phases B → I → C → A → E (reading input, waiting for a thread, in
+// the application, writing output). Intervals are calendar buckets of `intervalMs` keyed on the
+// record's own timestamp: a duration and a completed request count in the bucket of the record
+// that ends them; the gauges (active = B seen without E, backlog = I seen without C) are the
+// state after every record before the bucket's end, in file order — what tracereport prints.
+//
+// A bucket closes once the instance's clock has passed its end by `latenessMs` (records written
+// late by another thread still land in their own bucket). The clock is the newest record time,
+// advanced by the wall time since that instance's last record, so a quiet instance still closes
+// its buckets (with zeros) — for `idleLimitMs` after its last record, then it goes silent.
+
+import { lastNumber, parseAppResult } from './parse.js';
+
+export interface RequestTrackerOptions {
+  intervalMs: number;
+  latenessMs: number;
+  /** In-flight requests older than this (from their B) are dropped and counted as expired. */
+  stuckLimitMs: number;
+  /** After this long without records an instance stops producing (zero) intervals. */
+  idleLimitMs: number;
+  /** Wall clock in ms (injected). */
+  now: () => number;
+}
+
+/** Phase indexes: what an in-flight request is doing. */
+export const READING = 0;
+export const WAITING = 1;
+export const IN_APP = 2;
+export const OUTPUT = 3;
+
+export interface Gauges {
+  /** Requests with B and no E at the bucket's end, and the most at any moment within it. */
+  active: number;
+  maxActive: number;
+  /** Requests with I and no C (waiting for an application thread), likewise. */
+  backlog: number;
+  maxBacklog: number;
+  /** In-flight requests per phase at the bucket's end: reading, waiting, in app, output. */
+  phases: [number, number, number, number];
+}
+
+export interface Durations {
+  /** Milliseconds. input B→I, wait I→C, app C→A, output A→E, total B→E. */
+  input: number[];
+  wait: number[];
+  app: number[];
+  output: number[];
+  total: number[];
+}
+
+export interface Bucket extends Durations {
+  /** Bucket start, epoch µs. */
+  start: number;
+  /** Requests whose E fell in this bucket, and how many of them failed (5xx, `Error:`). */
+  requests: number;
+  errors: number;
+  /** Σ C→A in µs over `app` (exact integer sum, for max_rate). */
+  appUs: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** S/X records, the in-flight requests they dropped, stuck requests expired, ids reused by a new B. */
+  restarts: number;
+  dropped: number;
+  expired: number;
+  replaced: number;
+  gauges: Gauges | null;
+}
+
+export interface IntervalReport {
+  instance: string;
+  startMs: number;
+  endMs: number;
+  bucket: Bucket;
+  gauges: Gauges;
+  /** False until the instance has written a C record (Zope 2 never does: backlog is not measurable). */
+  backlogMeasured: boolean;
+}
+
+export interface Req {
+  phase: number;
+  /** Epoch µs of B, I, C, A (NaN until seen). */
+  tB: number;
+  tI: number;
+  tC: number;
+  tA: number;
+  error: boolean;
+}
+
+export interface Instance {
+  name: string;
+  inflight: Map<string, Req>;
+  phases: [number, number, number, number];
+  buckets: Map<number, Bucket>;
+  /** Buckets starting before this (µs) have been reported. */
+  closedUntil: number;
+  /** The bucket whose running maxima are kept in maxActive/maxBacklog. */
+  gaugeStart: number;
+  maxActive: number;
+  maxBacklog: number;
+  /** Newest record time (µs) and the start of the newest bucket with a record. */
+  maxTs: number;
+  lastEventBucket: number;
+  hasC: boolean;
+  /** Expired during a silence too long to report; added to the next reported bucket. */
+  carryExpired: number;
+  /** Wall clock (ms) of the last record. Not persisted. */
+  wallAtLastAdd: number;
+}
+
+export function emptyBucket(start: number): Bucket {
+  return {
+    start, requests: 0, errors: 0, appUs: 0, bytesIn: 0, bytesOut: 0, restarts: 0, dropped: 0,
+    expired: 0, replaced: 0, gauges: null, input: [], wait: [], app: [], output: [], total: [],
+  };
+}
+
+const ms = (us: number): number => (us > 0 ? us / 1000 : 0);
+
+export class RequestTracker {
+  readonly options: RequestTrackerOptions;
+  readonly intervalUs: number;
+  readonly instances = new Map<string, Instance>();
+  /** Records that arrived after their bucket was reported (counted into the oldest open one). */
+  late = 0;
+  /** Records for request ids never seen with B (the log started mid-request, or B was lost). */
+  orphans = 0;
+  private readonly latenessUs: number;
+  private readonly stuckUs: number;
+  private readonly idleUs: number;
+
+  constructor(options: RequestTrackerOptions) {
+    this.options = options;
+    this.intervalUs = options.intervalMs * 1000;
+    this.latenessUs = options.latenessMs * 1000;
+    this.stuckUs = options.stuckLimitMs * 1000;
+    this.idleUs = options.idleLimitMs * 1000;
+  }
+
+  bucketOf(us: number): number {
+    return Math.floor(us / this.intervalUs) * this.intervalUs;
+  }
+
+  /** The newest record time of an instance (µs), NaN when unknown: the time-zone hint. */
+  lastTime(instance: string): number {
+    const st = this.instances.get(instance);
+    return st && st.maxTs > -Infinity ? st.maxTs : NaN;
+  }
+
+  newInstance(name: string, start: number): Instance {
+    const st: Instance = {
+      name, inflight: new Map(), phases: [0, 0, 0, 0], buckets: new Map(), closedUntil: start, gaugeStart: start,
+      maxActive: 0, maxBacklog: 0, maxTs: -Infinity, lastEventBucket: start, hasC: false, carryExpired: 0,
+      wallAtLastAdd: this.options.now(),
+    };
+    this.instances.set(name, st);
+    return st;
+  }
+
+  private bucket(st: Instance, start: number): Bucket {
+    let b = st.buckets.get(start);
+    if (!b) {
+      b = emptyBucket(start);
+      b.expired = st.carryExpired;
+      st.carryExpired = 0;
+      st.buckets.set(start, b);
+    }
+    return b;
+  }
+
+  /** Applies one record (`tsUs` = epoch µs) of one instance. */
+  add(instance: string, code: string, id: string, tsUs: number, message: string): void {
+    let b = this.bucketOf(tsUs);
+    const st = this.instances.get(instance) ?? this.newInstance(instance, b);
+    st.wallAtLastAdd = this.options.now();
+    if (b < st.closedUntil) {
+      this.late++;
+      b = st.closedUntil;
+    }
+    if (b > st.gaugeStart) this.advance(st, b);
+    if (tsUs > st.maxTs) st.maxTs = tsUs;
+    if (b > st.lastEventBucket) st.lastEventBucket = b;
+    const bucket = this.bucket(st, b);
+    const phases = st.phases;
+    switch (code) {
+      case 'B': {
+        const old = st.inflight.get(id);
+        if (old) {
+          // Keep-alive reuse (or a lost E): the new request replaces the old one, as in tracereport.
+          phases[old.phase]--;
+          bucket.replaced++;
+        }
+        st.inflight.set(id, { phase: READING, tB: tsUs, tI: NaN, tC: NaN, tA: NaN, error: false });
+        phases[READING]++;
+        break;
+      }
+      case 'I': {
+        const req = st.inflight.get(id);
+        if (!req) { this.orphans++; break; }
+        if (req.tI === req.tI) break; // a second I: keep the first
+        req.tI = tsUs;
+        bucket.input.push(ms(tsUs - req.tB));
+        const size = lastNumber(message);
+        if (size > 0) bucket.bytesIn += size;
+        if (req.phase < WAITING) move(phases, req, WAITING);
+        break;
+      }
+      case 'C': {
+        const req = st.inflight.get(id);
+        if (!req) { this.orphans++; break; }
+        if (req.tC === req.tC) break;
+        req.tC = tsUs;
+        st.hasC = true;
+        if (req.tI === req.tI) bucket.wait.push(ms(tsUs - req.tI));
+        if (req.phase < IN_APP) move(phases, req, IN_APP);
+        break;
+      }
+      case 'A': {
+        const req = st.inflight.get(id);
+        if (!req) { this.orphans++; break; }
+        if (req.tA === req.tA) break;
+        req.tA = tsUs;
+        const result = parseAppResult(message);
+        if (result.error) req.error = true;
+        if (result.bytes > 0) bucket.bytesOut += result.bytes;
+        if (req.tC === req.tC) {
+          const d = tsUs > req.tC ? tsUs - req.tC : 0;
+          bucket.app.push(d / 1000);
+          bucket.appUs += d;
+        }
+        // Zope 2 has no C: the request leaves the waiting phase here, so backlog cannot pile up.
+        if (req.phase < OUTPUT) move(phases, req, OUTPUT);
+        break;
+      }
+      case 'E': {
+        const req = st.inflight.get(id);
+        if (!req) { this.orphans++; break; }
+        bucket.total.push(ms(tsUs - req.tB));
+        if (req.tA === req.tA) bucket.output.push(ms(tsUs - req.tA));
+        bucket.requests++;
+        if (req.error || message.startsWith('Error:')) bucket.errors++;
+        phases[req.phase]--;
+        st.inflight.delete(id);
+        break;
+      }
+      case 'S':
+      case 'X':
+        // The process (re)started or stopped: whatever was in flight will never finish.
+        bucket.restarts++;
+        bucket.dropped += st.inflight.size;
+        st.inflight.clear();
+        phases.fill(0);
+        break;
+      default:
+      // D (database counts), `-` and application letters carry no request timing.
+    }
+    const active = phases[0] + phases[1] + phases[2] + phases[3];
+    if (active > st.maxActive) st.maxActive = active;
+    if (phases[WAITING] > st.maxBacklog) st.maxBacklog = phases[WAITING];
+  }
+
+  /** Drops requests that began at least stuckLimit before `endUs`; returns how many. */
+  private expire(st: Instance, endUs: number): number {
+    let n = 0;
+    for (const [id, req] of st.inflight) {
+      if (endUs - req.tB >= this.stuckUs) {
+        st.phases[req.phase]--;
+        st.inflight.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Samples the gauges at the end of every bucket from gaugeStart up to (not including) `to`. */
+  private advance(st: Instance, to: number): void {
+    const reportUntil = st.lastEventBucket + this.idleUs;
+    for (let s = st.gaugeStart; s < to; s += this.intervalUs) {
+      if (s >= reportUntil) {
+        // A silence longer than idleLimit: nothing is reported for it; stuck requests are
+        // expired at its end and counted in the next reported bucket.
+        st.carryExpired += this.expire(st, to);
+        break;
+      }
+      const bucket = this.bucket(st, s);
+      bucket.expired += this.expire(st, s + this.intervalUs);
+      const p = st.phases;
+      const active = p[0] + p[1] + p[2] + p[3];
+      bucket.gauges = {
+        active, maxActive: Math.max(st.maxActive, active), backlog: p[WAITING],
+        maxBacklog: Math.max(st.maxBacklog, p[WAITING]), phases: [p[0], p[1], p[2], p[3]],
+      };
+      st.maxActive = active;
+      st.maxBacklog = p[WAITING];
+    }
+    const p = st.phases;
+    st.maxActive = p[0] + p[1] + p[2] + p[3];
+    st.maxBacklog = p[WAITING];
+    st.gaugeStart = to;
+  }
+
+  /** Reports (and forgets) every bucket that has closed by wall time `nowMs`, oldest first per instance. */
+  close(nowMs: number): IntervalReport[] {
+    const out: IntervalReport[] = [];
+    for (const st of this.instances.values()) {
+      const clock = st.maxTs + Math.max(0, nowMs - st.wallAtLastAdd) * 1000;
+      const closeBefore = this.bucketOf(clock - this.latenessUs);
+      if (!(closeBefore > st.closedUntil)) continue;
+      if (closeBefore > st.gaugeStart) this.advance(st, closeBefore);
+      const starts = [...st.buckets.keys()].filter((s) => s < closeBefore).sort((a, b) => a - b);
+      for (const s of starts) {
+        const bucket = st.buckets.get(s)!;
+        st.buckets.delete(s);
+        out.push({
+          instance: st.name,
+          startMs: s / 1000,
+          endMs: (s + this.intervalUs) / 1000,
+          bucket,
+          gauges: bucket.gauges ?? currentGauges(st),
+          backlogMeasured: st.hasC,
+        });
+      }
+      st.closedUntil = closeBefore;
+      if (st.inflight.size === 0 && st.buckets.size === 0 && closeBefore >= st.lastEventBucket + this.idleUs) {
+        this.instances.delete(st.name);
+      }
+    }
+    return out;
+  }
+}
+
+function move(phases: number[], req: Req, to: number): void {
+  phases[req.phase]--;
+  phases[to]++;
+  req.phase = to;
+}
+
+function currentGauges(st: Instance): Gauges {
+  const p = st.phases;
+  const active = p[0] + p[1] + p[2] + p[3];
+  return { active, maxActive: active, backlog: p[WAITING], maxBacklog: p[WAITING], phases: [p[0], p[1], p[2], p[3]] };
+}
