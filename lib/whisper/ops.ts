@@ -1,0 +1,119 @@
+// The I/O protocol between the pure Whisper algorithms and the file shells.
+//
+// update, update_many and fetch are written as generators that never touch a file: they yield
+// what they need (read these bytes, write these bytes, tell me this archive's base timestamp) and
+// get the answer back from whichever shell drives them: the async FileHandle shell (the public
+// API) or the sync fd shell (the store writer's worker, with cached headers and bases). The same
+// code therefore decides every byte, whatever does the I/O.
+import { InvalidTimestamp } from './errors.js';
+import { POINT_SIZE, type ArchiveInfo } from './header.js';
+
+export const READ = 0;
+export const WRITE = 1;
+export const BASE = 2;
+
+/**
+ * One I/O request. READ answers with a Uint8Array of exactly `length` bytes at `offset`; WRITE
+ * writes `data` at `offset` and answers nothing; BASE answers with the uint32 timestamp stored in
+ * the first slot of archive number `archive` (0 means the archive is empty).
+ */
+export interface Op {
+  kind: typeof READ | typeof WRITE | typeof BASE;
+  offset: number;
+  length: number;
+  data: Uint8Array | null;
+  archive: number;
+}
+
+/** A pure Whisper algorithm: yields Ops, receives their answers, returns R. */
+export type OpGenerator<R> = Generator<Op, R, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function readOp(offset: number, length: number): Op {
+  return { kind: READ, offset, length, data: null, archive: -1 };
+}
+
+export function writeOp(offset: number, data: Uint8Array): Op {
+  return { kind: WRITE, offset, length: data.length, data, archive: -1 };
+}
+
+export function baseOp(archive: number, info: ArchiveInfo): Op {
+  return { kind: BASE, offset: info.offset, length: 4, data: null, archive };
+}
+
+/** Python's floor modulo for a positive divisor (JS % keeps the dividend's sign). */
+export function pyMod(a: number, b: number): number {
+  const m = a % b;
+  return m < 0 ? m + b : m;
+}
+
+/** Python's // for a positive divisor. */
+export function floorDiv(a: number, b: number): number {
+  return Math.floor(a / b);
+}
+
+/** Byte offset of `interval`'s slot in `archive`, given the archive's base timestamp (non-zero). */
+export function slotOffset(archive: ArchiveInfo, base: number, interval: number): number {
+  return archive.offset + pyMod(floorDiv(interval - base, archive.secondsPerPoint) * POINT_SIZE, archive.size);
+}
+
+const UINT32_LIMIT = 2 ** 32;
+
+/** Refuses an interval the format cannot store (whisper.py would die in struct.pack). */
+export function checkInterval(interval: number): void {
+  if (!(interval >= 0 && interval < UINT32_LIMIT)) {
+    throw new InvalidTimestamp(`Timestamp ${interval} cannot be stored: Whisper timestamps are unsigned 32-bit (0 to ${UINT32_LIMIT - 1})`);
+  }
+}
+
+/** Packs points as whisper.py's "!Ld": uint32 timestamp, float64 value, big-endian. */
+export function packPoints(points: readonly (readonly [number, number])[]): Uint8Array {
+  const bytes = new Uint8Array(points.length * POINT_SIZE);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < points.length; i++) {
+    view.setUint32(i * POINT_SIZE, points[i]![0]);
+    view.setFloat64(i * POINT_SIZE + 4, points[i]![1]);
+  }
+  return bytes;
+}
+
+/**
+ * Writes `bytes` (whole points) into the ring of `archive` starting at byte `offset`, wrapping at
+ * the archive's end. whisper.py writes the part beyond the end at the archive's start; if even that
+ * part is longer than the archive (possible only with future points) it would run into the next
+ * archive or past the end of the file. Here later points simply overwrite earlier ones in the ring,
+ * which gives the same bytes whenever whisper.py stays inside the archive.
+ */
+export function* writeRing(archive: ArchiveInfo, offset: number, bytes: Uint8Array): OpGenerator<void> {
+  let start = offset;
+  let data = bytes;
+  if (data.length > archive.size) {
+    const skip = data.length - archive.size;
+    start = archive.offset + ((start - archive.offset + skip) % archive.size);
+    data = data.subarray(skip);
+  }
+  const end = archive.offset + archive.size;
+  if (start + data.length <= end) {
+    yield writeOp(start, data);
+  } else {
+    const first = end - start;
+    yield writeOp(start, data.subarray(0, first));
+    yield writeOp(archive.offset, data.subarray(first));
+  }
+}
+
+/**
+ * Reads the slots of `archive` from byte `from` up to byte `until` as whisper.py does: one read
+ * when from < until, else two reads wrapping at the archive's end (from == until reads the whole
+ * ring, starting at `from`).
+ */
+export function* readBetween(archive: ArchiveInfo, from: number, until: number): OpGenerator<Uint8Array> {
+  if (from < until) return (yield readOp(from, until - from)) as Uint8Array;
+  const end = archive.offset + archive.size;
+  const first: Uint8Array = yield readOp(from, end - from);
+  if (until === archive.offset) return first;
+  const second: Uint8Array = yield readOp(archive.offset, until - archive.offset);
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first, 0);
+  joined.set(second, first.length);
+  return joined;
+}
