@@ -1,0 +1,329 @@
+// The page's composition root: owns the PageState, mirrors it into the URL, and wires the tree,
+// search, expression box, graph cards, time controls, dashboards, empty state and shortcuts.
+import { findChildren, loadDashboard, metricIndex, render } from './api.js';
+import { DashboardDialog } from './dashboards.js';
+import { button, el, isTyping, replace } from './dom.js';
+import { GraphCard, type GraphContext } from './graphs.js';
+import { SearchBox } from './search.js';
+import { dashboardState, emptyGraph, normalizeState, stateFromQuery, stateToQuery, type GraphState, type PageState } from './state.js';
+import { statsdView, type StatsdKind } from './statsd.js';
+import { absoluteRange, describeRange, endsNow, fromLocalInput, PRESETS, resolveRange, toLocalInput, zoomOut } from './time.js';
+import { TreeView } from './tree.js';
+import { childCounts, TreeModel } from './treeModel.js';
+import { registerView, showView } from './views.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const INDEX_TTL_MS = 30_000;
+const EMPTY_POLL_MS = 3_000;
+
+class App {
+  private state: PageState = stateFromQuery(location.search);
+  private readonly cards = new Map<GraphState, GraphCard>();
+  private active = 0;
+  private index: { at: number; names: Promise<string[]> } | null = null;
+  private counts: Map<string, number> | null = null;
+  private firstGraphMarked = false;
+  private readonly tree: TreeView;
+  private readonly search: SearchBox;
+  private readonly dashboards: DashboardDialog;
+  private readonly graphsEl = $<HTMLElement>('graphs');
+  private readonly exprInput = $<HTMLInputElement>('expr-input');
+  private readonly exprDest = $<HTMLSelectElement>('expr-dest');
+  private readonly exprError = $<HTMLElement>('expr-error');
+
+  constructor() {
+    this.tree = new TreeView({
+      container: $('tree'),
+      model: new TreeModel(),
+      loadChildren: (path) => findChildren(path),
+      onPlot: (path, newGraph) => this.plot(path, newGraph),
+      onView: (kind, path, names) => this.openView(kind, path, names),
+      counts: () => this.counts,
+    });
+    this.search = new SearchBox({
+      input: $('search'),
+      results: $('search-results'),
+      status: $('search-status'),
+      names: () => this.metricNames(),
+      onChoose: (path) => void this.tree.reveal(path),
+      onActive: (on) => ($('tree').hidden = on),
+    });
+    this.dashboards = new DashboardDialog({
+      dialog: $('dash-dialog'),
+      currentName: () => this.state.dashboard,
+      currentState: () => dashboardState(this.state),
+      saved: (name) => {
+        this.state.dashboard = name;
+        this.commit(false);
+      },
+      open: (name) => void this.openDashboard(name),
+    });
+    registerView({ id: 'graphs', label: 'Graphs', element: $('view-graphs') });
+    showView('graphs');
+    this.wireControls();
+    window.addEventListener('popstate', () => {
+      this.state = stateFromQuery(location.search);
+      this.render();
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.state.dashboard && this.state.graphs.length === 0) await this.openDashboard(this.state.dashboard, false);
+    this.render();
+    await this.tree.init();
+    await this.checkEmpty();
+  }
+
+  /** The shared time range every card draws. */
+  private range(): ReturnType<GraphContext['range']> {
+    const r = resolveRange(this.state.from, this.state.until, Date.now() / 1000);
+    return { from: this.state.from, until: this.state.until, domain: r ? [r.start, r.end] : null, live: this.state.live && endsNow(this.state.until) };
+  }
+
+  /** Writes the state into the URL (a history entry when `push`) and redraws what depends on it. */
+  private commit(push: boolean): void {
+    const url = `${location.pathname}${stateToQuery(this.state) ? `?${stateToQuery(this.state)}` : ''}`;
+    if (url !== `${location.pathname}${location.search}`) history[push ? 'pushState' : 'replaceState'](null, '', url);
+    this.render();
+  }
+
+  private render(): void {
+    const now = Date.now() / 1000;
+    document.querySelectorAll<HTMLButtonElement>('#presets button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.from === this.state.from && endsNow(this.state.until))));
+    $('range-label').textContent = describeRange(this.state.from, this.state.until, now);
+    const live = $('live');
+    live.setAttribute('aria-pressed', String(this.state.live));
+    live.classList.toggle('on', this.state.live && endsNow(this.state.until));
+    document.title = this.state.dashboard ? `${this.state.dashboard} · sotto` : 'sotto';
+    this.syncGraphs();
+  }
+
+  private syncGraphs(): void {
+    const graphs = this.state.graphs;
+    this.active = Math.min(Math.max(0, this.active), Math.max(0, graphs.length - 1));
+    const keep = new Set(graphs);
+    for (const [g, card] of this.cards) {
+      if (!keep.has(g)) {
+        card.destroy();
+        this.cards.delete(g);
+      }
+    }
+    graphs.forEach((g, i) => {
+      let card = this.cards.get(g);
+      if (!card) this.cards.set(g, (card = new GraphCard(g, this.cardContext())));
+      this.graphsEl.appendChild(card.element); // appending an existing node moves it: keeps the order
+      card.update(i, graphs.length, i === this.active);
+    });
+    $('hint').hidden = graphs.length > 0;
+    const options = graphs.map((g, i) => el('option', { value: String(i) }, `graph ${i + 1}: ${truncate(g.title || g.targets.join(', '), 40)}`));
+    replace(this.exprDest, ...options, el('option', { value: 'new' }, 'a new graph'));
+    this.exprDest.value = graphs.length ? String(this.active) : 'new';
+  }
+
+  private cardContext(): GraphContext {
+    return {
+      range: () => this.range(),
+      changed: (push) => {
+        this.state.graphs = this.state.graphs.filter((g) => g.targets.length > 0);
+        this.commit(push);
+      },
+      zoom: (a, b) => this.setRange(absoluteRange(a, b)),
+      zoomOut: () => this.setRange(zoomOut(this.state.from, this.state.until, Date.now() / 1000)),
+      activate: (card) => {
+        const i = this.state.graphs.indexOf(card.graph);
+        if (i < 0 || i === this.active) return;
+        this.active = i;
+        this.state.graphs.forEach((g, j) => this.cards.get(g)?.place(j, this.state.graphs.length, j === i));
+        this.exprDest.value = String(i);
+      },
+      move: (card, delta) => {
+        const gs = this.state.graphs;
+        const i = gs.indexOf(card.graph);
+        const j = i + delta;
+        if (i < 0 || j < 0 || j >= gs.length) return;
+        [gs[i], gs[j]] = [gs[j]!, gs[i]!];
+        this.active = j;
+        this.commit(true);
+      },
+      remove: (card) => {
+        this.state.graphs = this.state.graphs.filter((g) => g !== card.graph);
+        this.commit(true);
+      },
+      editTarget: (target) => {
+        this.exprInput.value = target;
+        this.exprInput.focus();
+      },
+      drawn: () => {
+        if (this.firstGraphMarked) return;
+        this.firstGraphMarked = true;
+        performance.mark('sotto:first-graph');
+      },
+    };
+  }
+
+  private setRange(r: { from: string; until: string }): void {
+    this.state.from = r.from;
+    this.state.until = r.until;
+    this.commit(true);
+  }
+
+  /** Adds targets to graph `dest` (index) or to a new graph; a target already there is not added twice. */
+  private addTargets(targets: string[], dest: number | 'new', title = ''): void {
+    const graph = dest === 'new' ? undefined : this.state.graphs[dest];
+    if (!graph) {
+      this.state.graphs.push(emptyGraph(targets, title));
+      this.active = this.state.graphs.length - 1;
+    } else {
+      for (const t of targets) if (!graph.targets.includes(t)) graph.targets.push(t);
+      this.active = dest as number;
+    }
+    this.commit(true);
+  }
+
+  private plot(path: string, newGraph: boolean): void {
+    this.addTargets([path], newGraph || this.state.graphs.length === 0 ? 'new' : this.active);
+  }
+
+  private openView(kind: StatsdKind, path: string, names: string[]): void {
+    for (const g of statsdView(kind, path, names)) this.state.graphs.push(emptyGraph(g.targets, g.title));
+    this.active = this.state.graphs.length - 1;
+    this.commit(true);
+  }
+
+  private async openDashboard(name: string, commit = true): Promise<void> {
+    try {
+      const doc = await loadDashboard(name);
+      this.state = normalizeState(doc.state, doc.name);
+    } catch (err) {
+      this.exprError.textContent = `cannot open dashboard “${name}”: ${(err as Error).message}`;
+      return;
+    }
+    if (commit) this.commit(true);
+  }
+
+  private metricNames(): Promise<string[]> {
+    if (!this.index || Date.now() - this.index.at > INDEX_TTL_MS) {
+      const names = metricIndex();
+      this.index = { at: Date.now(), names };
+      names.then(
+        (list) => {
+          this.counts = childCounts(list);
+          this.tree.schedule();
+        },
+        () => (this.index = null),
+      );
+    }
+    return this.index.names;
+  }
+
+  /** A fresh install: explain how to send a first metric, and look again until one arrives. */
+  private async checkEmpty(): Promise<void> {
+    let top: unknown[] = [];
+    try {
+      top = await findChildren('');
+    } catch {
+      return; // the tree shows the error
+    }
+    $('empty').hidden = top.length > 0;
+    if (top.length > 0) return;
+    const timer = window.setInterval(async () => {
+      const now = await findChildren('').catch(() => []);
+      if (!now.length) return;
+      clearInterval(timer);
+      $('empty').hidden = true;
+      await this.tree.refresh();
+    }, EMPTY_POLL_MS);
+  }
+
+  private async submitExpression(): Promise<void> {
+    const target = this.exprInput.value.trim();
+    if (!target) return;
+    const dest = this.exprDest.value === 'new' ? 'new' : Number(this.exprDest.value);
+    this.exprError.textContent = 'checking…';
+    try {
+      // Ask the server first, so a typo is explained here instead of drawing an empty graph.
+      await render({ target, from: this.state.from, until: this.state.until, maxDataPoints: 1 });
+    } catch (err) {
+      this.exprError.textContent = (err as Error).message;
+      this.exprInput.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    this.exprError.textContent = '';
+    this.exprInput.removeAttribute('aria-invalid');
+    this.exprInput.value = '';
+    this.addTargets([target], dest);
+  }
+
+  private wireControls(): void {
+    replace(
+      $('presets'),
+      ...PRESETS.map((p) => button(p.label, () => this.setRange({ from: p.from, until: 'now' }), { 'data-from': p.from, title: `last ${p.label} (${p.key})` })),
+    );
+    $('live').addEventListener('click', () => {
+      this.state.live = !this.state.live;
+      this.commit(false);
+    });
+    $('dashboards').addEventListener('click', () => void this.dashboards.show());
+    $('help').addEventListener('click', () => $<HTMLDialogElement>('help-dialog').showModal());
+    $('expr').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.submitExpression();
+    });
+    const sidebarToggle = $('sidebar-toggle');
+    sidebarToggle.addEventListener('click', () => {
+      const open = !document.body.classList.contains('sidebar-open');
+      document.body.classList.toggle('sidebar-open', open);
+      sidebarToggle.setAttribute('aria-expanded', String(open));
+    });
+    this.wireRangeDialog();
+    $('copy-command').addEventListener('click', () => void navigator.clipboard?.writeText($('empty-command').textContent ?? ''));
+    document.addEventListener('keydown', (ev) => this.onShortcut(ev));
+  }
+
+  private wireRangeDialog(): void {
+    const dialog = $<HTMLDialogElement>('range-dialog');
+    const from = $<HTMLInputElement>('range-from');
+    const until = $<HTMLInputElement>('range-until');
+    const error = $('range-error');
+    $('custom-range').addEventListener('click', () => {
+      const r = resolveRange(this.state.from, this.state.until, Date.now() / 1000);
+      from.value = r ? toLocalInput(r.start) : '';
+      until.value = r ? toLocalInput(r.end) : '';
+      error.textContent = '';
+      dialog.showModal();
+    });
+    $('range-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const a = fromLocalInput(from.value);
+      const b = until.value ? fromLocalInput(until.value) : Math.floor(Date.now() / 1000);
+      if (a === null || b === null || a >= b) {
+        error.textContent = 'choose a start before the end';
+        return;
+      }
+      dialog.close();
+      this.setRange(absoluteRange(a, b));
+    });
+    $('range-cancel').addEventListener('click', () => dialog.close());
+  }
+
+  private onShortcut(ev: KeyboardEvent): void {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target) || document.querySelector('dialog[open]')) return;
+    const preset = PRESETS.find((p) => p.key === ev.key);
+    if (preset) this.setRange({ from: preset.from, until: 'now' });
+    else if (ev.key === '/') $('search').focus();
+    else if (ev.key === 't') this.exprInput.focus();
+    else if (ev.key === 'm') $('tree').focus();
+    else if (ev.key === '-') this.setRange(zoomOut(this.state.from, this.state.until, Date.now() / 1000));
+    else if (ev.key === 'l') $('live').click();
+    else if (ev.key === 'd') void this.dashboards.show();
+    else if (ev.key === '?') $<HTMLDialogElement>('help-dialog').showModal();
+    else return;
+    ev.preventDefault();
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+void new App().start();

@@ -1,0 +1,140 @@
+// What a chart needs from /render answers, computed without the DOM (pure): parsed series with
+// gaps kept as nulls, legend statistics, y range, colours, and the values under the crosshair.
+
+/** One drawn series: `points[i] = [epochSeconds, value | null]`, null being a gap (never zero). */
+export interface PlotSeries {
+  name: string;
+  /** The target (expression) this series came from. */
+  target: string;
+  points: Array<[number, number | null]>;
+}
+
+export interface SeriesStats {
+  /** The last non-null value. */
+  current: number | null;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+}
+
+/**
+ * Reads graphite's render JSON, `[{"target", "tags", "datapoints": [[value, ts], …]}]`, into
+ * PlotSeries. ±Infinity becomes a gap too (it cannot be drawn). Throws on anything else.
+ */
+export function parseRender(json: unknown, target: string): PlotSeries[] {
+  if (!Array.isArray(json)) throw new Error('unexpected answer from /render: not a list of series');
+  return json.map((s, i) => {
+    if (typeof s !== 'object' || s === null || !Array.isArray((s as { datapoints?: unknown }).datapoints)) {
+      throw new Error(`unexpected answer from /render: series ${i} has no datapoints`);
+    }
+    const raw = s as { target?: unknown; datapoints: unknown[] };
+    const points: Array<[number, number | null]> = [];
+    for (const dp of raw.datapoints) {
+      if (!Array.isArray(dp) || typeof dp[1] !== 'number') continue;
+      const v = dp[0];
+      points.push([dp[1], typeof v === 'number' && Number.isFinite(v) ? v : null]);
+    }
+    return { name: typeof raw.target === 'string' ? raw.target : target, target, points };
+  });
+}
+
+export function seriesStats(points: ReadonlyArray<[number, number | null]>): SeriesStats {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let n = 0;
+  let current: number | null = null;
+  for (const [, v] of points) {
+    if (v === null) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+    n++;
+    current = v;
+  }
+  return n === 0 ? { current: null, min: null, max: null, avg: null } : { current, min, max, avg: sum / n };
+}
+
+/** Indexes of points with gaps on both sides: a line cannot show them, so they get a dot. */
+export function isolatedPoints(points: ReadonlyArray<[number, number | null]>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    if (points[i]![1] === null) continue;
+    const before = i === 0 || points[i - 1]![1] === null;
+    const after = i === points.length - 1 || points[i + 1]![1] === null;
+    if (before && after) out.push(i);
+  }
+  return out;
+}
+
+/** The y range to draw: covers every visible value; a flat line gets room around it; null when nothing to draw. */
+export function yExtent(series: readonly PlotSeries[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    for (const [, v] of s.points) {
+      if (v === null) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (lo === Infinity) return null;
+  if (lo === hi) {
+    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    return [lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad];
+  }
+  // Values that are all positive read best from zero unless they sit far above it.
+  if (lo > 0 && lo < hi * 0.5) lo = 0;
+  return [lo, hi];
+}
+
+/** The x range of the data (first to last timestamp over all series); null when there are no points. */
+export function timeExtent(series: readonly PlotSeries[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    if (s.points.length === 0) continue;
+    lo = Math.min(lo, s.points[0]![0]);
+    hi = Math.max(hi, s.points[s.points.length - 1]![0]);
+  }
+  return lo === Infinity ? null : [lo, hi];
+}
+
+/** The point of each series nearest to `time` (at most `maxDistance` seconds away), for the crosshair. */
+export function valuesAt(series: readonly PlotSeries[], time: number, maxDistance: number): Array<{ name: string; time: number; value: number | null } | null> {
+  return series.map((s) => {
+    const i = nearestIndex(s.points, time);
+    if (i < 0) return null;
+    const [t, v] = s.points[i]!;
+    return Math.abs(t - time) <= maxDistance ? { name: s.name, time: t, value: v } : null;
+  });
+}
+
+/** Binary search over sorted timestamps: index of the point closest to `time`, -1 if none. */
+export function nearestIndex(points: ReadonlyArray<[number, number | null]>, time: number): number {
+  if (points.length === 0) return -1;
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]![0] < time) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(points[lo - 1]![0] - time) <= Math.abs(points[lo]![0] - time)) return lo - 1;
+  return lo;
+}
+
+/** The step between points of a series (smallest gap between consecutive timestamps), 0 if unknown. */
+export function stepOf(points: ReadonlyArray<[number, number | null]>): number {
+  let step = Infinity;
+  for (let i = 1; i < points.length; i++) step = Math.min(step, points[i]![0] - points[i - 1]![0]);
+  return Number.isFinite(step) ? step : 0;
+}
+
+// Tableau 10: distinct hues that stay readable on light and dark backgrounds.
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+/** Colour per series by position, so hiding one does not recolour the others. */
+export function colorFor(index: number): string {
+  return PALETTE[index % PALETTE.length]!;
+}

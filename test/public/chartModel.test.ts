@@ -1,0 +1,80 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { colorFor, isolatedPoints, nearestIndex, PALETTE, parseRender, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from '../../public/src/chartModel.js';
+
+// Real answers of graphite-web 1.1.8 (recorded by the oracle's smoke run).
+const SAMPLES = new URL('../../../shared/oracles/graphite-web/samples/', import.meta.url);
+const sample = (name: string) => JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as unknown;
+
+t.test("graphite-web's render JSON is read with gaps as nulls; NaN and ±Infinity are gaps too", async (t) => {
+  const [s] = parseRender(sample('37-render-weird-values-json.txt'), 'weird.values');
+  t.equal(s!.name, 'weird.values');
+  t.equal(s!.points.length, 17);
+  t.same(s!.points.slice(0, 2), [[1795329060, 1e-5], [1795329070, 0.1]]);
+  t.same(
+    s!.points.map((p) => p[1] === null),
+    [false, false, false, false, false, false, true, true, true, false, false, false, false, false, false, true, true],
+    'null, 1e9999 and -1e9999 are gaps; -0.0 is a value',
+  );
+});
+
+t.test('several series of one answer keep their order and names', async (t) => {
+  const series = parseRender(sample('36-render-multi-target-order.txt'), 'x');
+  t.same(series.map((s) => s.name), ['a.x.y', 'a.b.c', 'a.b.d', 'a.x.y', 'weird.values']);
+  t.ok(series.every((s) => s.target === 'x'));
+});
+
+t.test('an answer that is not graphite-shaped is an error, not an empty graph', async (t) => {
+  t.throws(() => parseRender({ error: 'x' }, 't'), /not a list/);
+  t.throws(() => parseRender([{ target: 'a' }], 't'), /no datapoints/);
+  t.same(parseRender([], 't'), []);
+  t.same(parseRender([{ datapoints: [[1, 10], ['bad'], [2, 'x']] }], 't'), [{ name: 't', target: 't', points: [[10, 1]] }], 'unnamed series take the target; bad pairs are skipped');
+});
+
+const series = (points: Array<[number, number | null]>, name = 's'): PlotSeries => ({ name, target: name, points });
+
+t.test('legend statistics ignore gaps; current is the last value that is not a gap', async (t) => {
+  t.same(seriesStats([[10, 1], [20, null], [30, 5], [40, 3], [50, null]]), { current: 3, min: 1, max: 5, avg: 3 });
+  t.same(seriesStats([[10, null]]), { current: null, min: null, max: null, avg: null });
+  t.same(seriesStats([[10, 0], [20, 0]]), { current: 0, min: 0, max: 0, avg: 0 }, 'zeros are values');
+});
+
+t.test('a point between two gaps is marked to be drawn as a dot', async (t) => {
+  t.same(isolatedPoints([[0, 1], [1, null], [2, 3], [3, null], [4, 5], [5, 6]]), [0, 2]);
+  t.same(isolatedPoints([[0, 1]]), [0]);
+  t.same(isolatedPoints([[0, null], [1, 2], [2, 3]]), []);
+});
+
+t.test('the y range covers every value, starts at zero for positive data near it, and pads a flat line', async (t) => {
+  t.same(yExtent([series([[0, 3], [1, 10]]), series([[0, null], [1, 7]])]), [0, 10]);
+  t.same(yExtent([series([[0, 90], [1, 100]])]), [90, 100], 'far above zero: no zero');
+  t.same(yExtent([series([[0, -5], [1, 5]])]), [-5, 5]);
+  t.same(yExtent([series([[0, 50], [1, 50]])]), [45, 55]);
+  t.same(yExtent([series([[0, 0]])]), [0, 1]);
+  t.equal(yExtent([series([[0, null]])]), null);
+});
+
+t.test('the crosshair finds the nearest point of every series, within a step', async (t) => {
+  const a = series([[10, 1], [20, 2], [30, 3]], 'a');
+  const b = series([[10, null], [20, 20]], 'b');
+  t.equal(nearestIndex(a.points, 24), 1);
+  t.equal(nearestIndex(a.points, 26), 2);
+  t.equal(nearestIndex(a.points, 15), 0, 'a tie goes to the earlier point');
+  t.equal(nearestIndex([], 5), -1);
+  t.same(valuesAt([a, b], 29, 10), [{ name: 'a', time: 30, value: 3 }, { name: 'b', time: 20, value: 20 }]);
+  t.same(valuesAt([a, b], 100, 10), [null, null]);
+  t.same(valuesAt([a, b], 11, 10), [{ name: 'a', time: 10, value: 1 }, { name: 'b', time: 10, value: null }], 'a gap shows as no value');
+});
+
+t.test('step and time extent come from the timestamps', async (t) => {
+  t.equal(stepOf([[10, 1], [20, 2], [40, 3]]), 10);
+  t.equal(stepOf([[10, 1]]), 0);
+  t.same(timeExtent([series([[10, 1], [20, 1]]), series([[5, 1], [15, null]]), series([])]), [5, 20]);
+  t.equal(timeExtent([]), null);
+});
+
+t.test('colours are stable per position and repeat after the palette', async (t) => {
+  t.equal(colorFor(0), PALETTE[0]);
+  t.equal(colorFor(PALETTE.length + 1), PALETTE[1]);
+  t.equal(new Set(PALETTE).size, PALETTE.length);
+});
