@@ -63,7 +63,8 @@ export function answer(line: string, target: AdminTarget): string | null {
       return out + 'END\n\n';
     }
     case 'counters':
-      return inspect(plain(agg.counters)) + '\nEND\n\n';
+      agg.settleInternal();
+      return inspect(plain(new Map([...agg.counters].map(([k, c]) => [k, c.v])))) + '\nEND\n\n';
     case 'timers':
       return inspect(plain(new Map([...agg.timers].map(([k, b]) => [k, b.values])))) + '\nEND\n\n';
     case 'gauges':

@@ -31,17 +31,27 @@ export interface StatsdSnapshot {
   /** Flush time, unix seconds, `Math.round(nowMs / 1000)` as etsy. */
   timestamp: number;
   flushInterval: number;
-  counters: ReadonlyMap<string, number>;
+  counters: ReadonlyMap<string, { readonly v: number }>;
   timers: ReadonlyMap<string, TimerBucket>;
   gauges: ReadonlyMap<string, number>;
   sets: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/**
+ * A copy of a string that does not share memory with the packet it was cut from. V8 represents
+ * longer substrings as slices of their parent, so a key kept in a Map would keep its whole packet
+ * alive; keys and set members are copied once, when first stored.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Counters that `deleteCounters` never deletes (etsy: any key *containing* these names). */
 const KEPT_COUNTERS = ['packets_received', 'metrics_received', 'bad_lines_seen'];
 
 export class Aggregator implements SampleSink {
-  counters = new Map<string, number>();
+  /** One mutable cell per key: an update is one Map lookup, not a get and a set. */
+  counters = new Map<string, { v: number }>();
   timers = new Map<string, TimerBucket>();
   gauges = new Map<string, number>();
   sets = new Map<string, Set<string>>();
@@ -53,6 +63,8 @@ export class Aggregator implements SampleSink {
   private readonly metricsKey: string;
   private readonly lagKey: string;
   private oldTimestamp = 0;
+  private packets = 0;
+  private lines = 0;
   /** Cumulative, for the admin `stats` command (etsy `messages.bad_lines_seen`). */
   badLinesTotal = 0;
   lastMessageSeen = 0;
@@ -69,33 +81,42 @@ export class Aggregator implements SampleSink {
   }
 
   private resetInternalCounters(): void {
-    this.counters.set(this.badKey, 0);
-    this.counters.set(this.packetsKey, 0);
-    this.counters.set(this.metricsKey, 0);
+    this.counters.set(this.badKey, { v: 0 });
+    this.counters.set(this.packetsKey, { v: 0 });
+    this.counters.set(this.metricsKey, { v: 0 });
   }
 
   /** One packet: counts it and its lines, applies every value. `nowMs` is when it arrived. */
   packet(text: string, nowMs: number): void {
-    this.bump(this.packetsKey, 1);
-    const lines = parsePacket(text, this.parseOptions, this);
-    this.bump(this.metricsKey, lines);
+    this.packets++;
+    this.lines += parsePacket(text, this.parseOptions, this);
     this.lastMessageSeen = nowMs;
   }
 
+  /** Adds the packet/line tallies kept in fields (cheaper on the hot path) into their counters. */
+  settleInternal(): void {
+    if (this.packets) this.bump(this.packetsKey, this.packets);
+    if (this.lines) this.bump(this.metricsKey, this.lines);
+    this.packets = 0;
+    this.lines = 0;
+  }
+
   private bump(key: string, n: number): void {
-    this.counters.set(key, (this.counters.get(key) || 0) + n);
+    this.counter(key, n);
   }
 
   counter(key: string, value: number): void {
+    const cell = this.counters.get(key);
     // `(x || 0)`: etsy restarts a NaN counter from 0.
-    this.counters.set(key, (this.counters.get(key) || 0) + value);
+    if (cell !== undefined) cell.v = (cell.v || 0) + value;
+    else this.counters.set(own(key), { v: value });
   }
 
   timer(key: string, value: number, countIncrement: number): void {
     let bucket = this.timers.get(key);
     if (bucket === undefined) {
       bucket = { values: [], count: 0 };
-      this.timers.set(key, bucket);
+      this.timers.set(own(key), bucket);
     }
     bucket.values.push(value);
     bucket.count += countIncrement;
@@ -105,16 +126,16 @@ export class Aggregator implements SampleSink {
     if (this.config.deleteGauges) this.gaugesTTL.set(key, this.config.gaugesMaxTTL);
     const current = this.gauges.get(key);
     // etsy: a leading sign is a delta only while the gauge is truthy (set and not 0/NaN).
-    this.gauges.set(key, current && signed ? current + value : value);
+    this.gauges.set(current === undefined ? own(key) : key, current && signed ? current + value : value);
   }
 
   set(key: string, member: string): void {
     let s = this.sets.get(key);
     if (s === undefined) {
       s = new Set();
-      this.sets.set(key, s);
+      this.sets.set(own(key), s);
     }
-    s.add(member);
+    if (!s.has(member)) s.add(own(member));
   }
 
   bad(line: string): void {
@@ -133,6 +154,7 @@ export class Aggregator implements SampleSink {
     if (this.oldTimestamp > 0) this.gauges.set(this.lagKey, ts - this.oldTimestamp - c.flushInterval / 1000);
     this.oldTimestamp = ts;
 
+    this.settleInternal();
     const counters = this.counters;
     const timers = this.timers;
     const sets = this.sets;
@@ -140,7 +162,7 @@ export class Aggregator implements SampleSink {
 
     this.counters = new Map();
     for (const key of counters.keys()) {
-      if (!c.deleteCounters || KEPT_COUNTERS.some((k) => key.includes(k))) this.counters.set(key, 0);
+      if (!c.deleteCounters || KEPT_COUNTERS.some((k) => key.includes(k))) this.counters.set(key, { v: 0 });
     }
     this.timers = new Map();
     if (!c.deleteTimers) for (const key of timers.keys()) this.timers.set(key, { values: [], count: 0 });
@@ -159,7 +181,7 @@ export class Aggregator implements SampleSink {
 
   /** The admin port's del* commands: exact names, or `prefix.*` for a whole folder. Returns report lines. */
   deleteStats(kind: 'counters' | 'timers' | 'gauges' | 'sets', names: string[]): string[] {
-    const map: Map<string, unknown> = this[kind];
+    const map: Map<string, unknown> = this[kind] as Map<string, unknown>;
     const out: string[] = [];
     for (const name of names) {
       const matches: string[] = [];

@@ -57,7 +57,11 @@ export class StatsdListener {
     const o = this.opts;
     const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', recvBufferSize: o.recvBufferSize || undefined });
     const onPacket = o.onPacket;
-    socket.on('message', (msg) => onPacket(msg.toString('utf8')));
+    // utf8Slice skips toString's encoding lookup; it is Buffer's own UTF-8 decoder.
+    const decode = typeof (Buffer.prototype as { utf8Slice?: unknown }).utf8Slice === 'function'
+      ? (b: Buffer): string => (b as Buffer & { utf8Slice(s: number, e: number): string }).utf8Slice(0, b.length)
+      : (b: Buffer): string => b.toString('utf8');
+    socket.on('message', (msg) => onPacket(decode(msg)));
     return new Promise((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();

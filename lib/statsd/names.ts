@@ -88,7 +88,8 @@ export function snapshotToPoints(
   const seconds = snap.flushInterval / 1000;
   let numStats = 0;
 
-  for (const [key, value] of snap.counters) {
+  for (const [key, cell] of snap.counters) {
+    const value = cell.v;
     if (naming.legacyNamespace) {
       add(format(ns.counter, key), value / seconds);
       if (naming.flushCounts) add(format(ns.counterCount, key), value);

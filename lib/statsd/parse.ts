@@ -60,8 +60,14 @@ function isJsWhitespace(c: number): boolean {
     c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+/** 1 for the characters etsy keeps in keys: `[A-Za-z0-9_.;=-]`. */
+const KEY_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  KEY_CHARS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 59 || c === 61 ? 1 : 0;
+}
+
 function isKeyChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 59 || c === 61;
+  return c < 128 && KEY_CHARS[c] === 1;
 }
 
 /** etsy's sanitizeKeyName: `/\s+/g → '_'`, then `/\//g → '-'`, then drop `[^a-zA-Z_\-0-9\.;=]`. */
@@ -117,10 +123,15 @@ function segment(text: string, s: number, e: number, key: string, ls: number, le
   const p1 = indexIn(text, '|', s, e);
   if (p1 === -1) { sink.bad(text.slice(ls, le)); return; }
   const p2 = indexIn(text, '|', p1 + 1, e);
+  const p3 = p2 === -1 ? -1 : indexIn(text, '|', p2 + 1, e);
+  apply(text, s, p1, p2, p3, e, key, ls, le, sink, hAsTimer);
+}
+
+/** A segment whose first three `|` are at p1 (≥ 0), p2 and p3 (-1 when absent), ending at e. */
+function apply(text: string, s: number, p1: number, p2: number, p3: number, e: number, key: string, ls: number, le: number, sink: SampleSink, hAsTimer: boolean): void {
   const typeEnd = p2 === -1 ? e : p2;
   let rate = 1;
   if (p2 !== -1) {
-    const p3 = indexIn(text, '|', p2 + 1, e);
     rate = sampleRateAt(text, p2 + 1, p3 === -1 ? e : p3);
     if (Number.isNaN(rate)) { sink.bad(text.slice(ls, le)); return; }
   }
@@ -148,12 +159,11 @@ function segment(text: string, s: number, e: number, key: string, ls: number, le
   else sink.counter(key, v * (1 / rate));
 }
 
-/** One non-empty line [ls, le): `key:seg[:seg…][|#tag,tag]`. */
-function line(text: string, ls: number, le: number, opts: ParseOptions, sink: SampleSink): void {
+/** One non-empty line [ls, le): `key:seg[:seg…][|#tag,tag]`. `tagAt` is the first `|#` at or after ls, or -1. */
+function line(text: string, ls: number, le: number, tagAt: number, opts: ParseOptions, sink: SampleSink): void {
   let bodyEnd = le;
   let tags: string[] | null = null;
-  const tagAt = indexIn(text, '|#', ls, le);
-  if (tagAt !== -1) {
+  if (tagAt !== -1 && tagAt < le) {
     bodyEnd = tagAt;
     const next = indexIn(text, '|#', tagAt + 2, le); // anything after a second `|#` is dropped
     const tagText = text.slice(tagAt + 2, next === -1 ? le : next);
@@ -184,12 +194,43 @@ export function parsePacket(text: string, opts: ParseOptions, sink: SampleSink):
   let lines = 0;
   let pos = 0;
   const len = text.length;
+  // Where the next `|#` is, found once and moved on only when passed (no rescans per line).
+  let tagAt = text.indexOf('|#');
+  const sanitize = opts.keyNameSanitize;
+  const hAsTimer = opts.histogramsAsTimers !== false;
   while (pos < len) {
-    let nl = text.indexOf('\n', pos);
-    if (nl === -1) nl = len;
-    if (nl > pos) {
+    // One pass over the line: its end, the key's colon, the first three `|` after it, and whether
+    // the key needs sanitizing. Lines with tags or several values take the general path.
+    let colon = -1;
+    let p1 = -1;
+    let p2 = -1;
+    let p3 = -1;
+    let plain = true;
+    let cleanKey = true;
+    let i = pos;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) break;
+      if (colon === -1) {
+        if (c === 58) colon = i;
+        else if (cleanKey && !isKeyChar(c)) cleanKey = false;
+      } else if (c === 124) {
+        if (p1 === -1) p1 = i;
+        else if (p2 === -1) p2 = i;
+        else if (p3 === -1) p3 = i;
+      } else if (c === 58) plain = false;
+    }
+    const nl = i;
+    if (i > pos) {
       lines++;
-      line(text, pos, nl, opts, sink);
+      if (tagAt !== -1 && tagAt < pos) tagAt = text.indexOf('|#', pos);
+      if (plain && colon !== -1 && p1 !== -1 && (tagAt === -1 || tagAt >= nl)) {
+        let key = text.slice(pos, colon);
+        if (sanitize && !cleanKey) key = sanitizeKey(key);
+        apply(text, colon + 1, p1, p2, p3, nl, key, pos, nl, sink, hAsTimer);
+      } else {
+        line(text, pos, nl, tagAt, opts, sink);
+      }
     }
     pos = nl + 1;
   }
