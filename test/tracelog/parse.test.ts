@@ -1,0 +1,139 @@
+import t from 'tap';
+import { BAD_TIMESTAMP, NO_RECORD, lastNumber, parseAppResult, parseLine, type TraceRecord } from '../../lib/tracelog/parse.js';
+import { sanitizeNode } from '../../lib/tracelog/prefix.js';
+
+const wall = (iso: string, micros = 0): number => Date.parse(iso + 'Z') * 1000 + micros;
+
+function rec(line: string): TraceRecord {
+  const r = parseLine(line);
+  if (typeof r === 'string') throw new Error(`not a record: ${r}: ${line}`);
+  return r;
+}
+
+t.test('every record code of every variant parses into code, id, time and message', async (t) => {
+  const table: [string, Partial<TraceRecord>][] = [
+    ['B 49234448 2010-04-07 17:03:41.229648 GET /test-req1', { code: 'B', id: '49234448', wallUs: wall('2010-04-07T17:03:41', 229648), message: 'GET /test-req1' }],
+    ['I 49234448 2010-04-07 17:03:41.229811 0', { code: 'I', message: '0' }],
+    ['C 49234448 2010-04-07 17:03:41.229943', { code: 'C', message: '' }],
+    ['D 49234448 2010-04-07 17:03:41.230131 4 2 y 1 0', { code: 'D', message: '4 2 y 1 0' }],
+    ['A 49234448 2010-04-07 17:03:41.230364 200 ?', { code: 'A', message: '200 ?' }],
+    ['A 21663984 2008-09-02 11:19:26.000000 Error: oh noes!', { code: 'A', message: 'Error: oh noes!' }],
+    ['E 21651664 2008-09-02 13:59:02.000000 Error: sample error', { code: 'E', message: 'Error: sample error' }],
+    ['S 0 2008-08-26 11:55:00.000000', { code: 'S', id: '0', wallUs: wall('2008-08-26T11:55:00') }],
+    ['X 0 2012-02-05 01:02:03.040456', { code: 'X', id: '0' }],
+    ['- 21569456 2008-09-12 15:51:05.000000 beep! beep!', { code: '-', message: 'beep! beep!' }],
+    ['T 0.22 2012-02-05 01:02:03.030456 test', { code: 'T', id: '0.22', message: 'test' }],
+    ['B 0.-1451819092 2009-07-30 15:47:21.560343 GET /columns/t-jansen', { id: '0.-1451819092' }],
+    ['B -1214390740 2007-04-27T20:16:55.582940 GET /', { id: '-1214390740', wallUs: wall('2007-04-27T20:16:55', 582940) }],
+    // Zope 2 and old zc: T separator, whole seconds; str(datetime) drops a zero fraction
+    ['B 140234567 2007-04-27T20:16:55 GET /foo/bar?x=1', { wallUs: wall('2007-04-27T20:16:55'), message: 'GET /foo/bar?x=1' }],
+    ['E 140234567 2010-04-07 17:03:41', { code: 'E', wallUs: wall('2010-04-07T17:03:41'), message: '' }],
+    // fractions of 1-6 digits are fractions of a second
+    ['C 1 2010-04-07 17:03:41.5', { wallUs: wall('2010-04-07T17:03:41', 500000) }],
+    ['C 1 2010-04-07 17:03:41.000042', { wallUs: wall('2010-04-07T17:03:41', 42) }],
+    ['C 1 2012-02-29 23:59:59.999999\r', { wallUs: wall('2012-02-29T23:59:59', 999999), message: '' }],
+    ['A 0.22 2012-02-05 01:02:03.030456 200 OK 1332', { message: '200 OK 1332', instance: null }],
+  ];
+  for (const [line, want] of table) t.match(rec(line), want, line);
+});
+
+t.test('lines that are not records are rejected with a reason, blank lines with none', async (t) => {
+  const table: [string, string][] = [
+    ['', ''],
+    ['   ', ''],
+    ['hello world', NO_RECORD],
+    ['B 123', NO_RECORD],
+    ['B 123 GET /', NO_RECORD],
+    ['BB 123 2010-04-07 17:03:41.229648 GET /', NO_RECORD],
+    ['B  2010-04-07 17:03:41.229648 GET /', NO_RECORD],
+    ['B 1 2010/04/07 17:03:41 GET /', NO_RECORD],
+    ['B 1 2010-13-07 17:03:41 GET /', BAD_TIMESTAMP],
+    ['B 1 2010-02-30 17:03:41 GET /', BAD_TIMESTAMP],
+    ['B 1 2011-02-29 17:03:41 GET /', BAD_TIMESTAMP],
+    ['B 1 2010-04-07 24:03:41 GET /', BAD_TIMESTAMP],
+    ['B 1 2010-04-07 17:60:41 GET /', BAD_TIMESTAMP],
+    ['B 1 2010-04-07 17:03:6x GET /', BAD_TIMESTAMP],
+    ['B 1 2010-04-07 17:03:41. GET /', BAD_TIMESTAMP],
+    ['B 1 2010-04-07 17:03:41.1234567 GET /', BAD_TIMESTAMP],
+    ['B 1 2010-04-07 17:03:41x GET /', BAD_TIMESTAMP],
+    ['B 1 2O10-04-07 17:03:41 GET /', BAD_TIMESTAMP],
+  ];
+  for (const [line, reason] of table) t.equal(parseLine(line), reason, JSON.stringify(line));
+});
+
+t.test('the syslog prefix is stripped by pattern and names the instance', async (t) => {
+  const rest = 'B 4358585232 2012-01-18 15:31:31.050680 GET /';
+  const table: [string, string | null][] = [
+    [`Mar  8 12:34:56 web1 zope[4242]: ${rest}`, 'web1__zope'],
+    [`Mar 18 12:34:56 web1.example.com zope: ${rest}`, 'web1_example_com__zope'],
+    [`Mar  8 12:34:56 zope[4242]: ${rest}`, 'zope'],
+    [`<13>Mar  8 12:34:56 web1 zope[1]: ${rest}`, 'web1__zope'],
+    [`2012-01-18T15:31:31-05:00 web1 prog[77]: ${rest}`, 'web1__prog'],
+    [`2012-01-18T15:31:31.123456+00:00 web1 prog: ${rest}`, 'web1__prog'],
+    [`<165>1 2012-01-18T15:31:31.003Z web1 zope 4242 - - ${rest}`, 'web1__zope'],
+    [`1 2012-01-18T15:31:31Z web1 zope - trace [x@1 a="b"] ${rest}`, 'web1__zope'],
+    [`<165>1 - - - - - - ${rest}`, null],
+    [`app1 acme instance1 : ${rest}`, 'app1__acme__instance1'],
+    [`app1 acme instance1 ${rest}`, 'app1__acme__instance1'],
+    [`app1 acme instance1: ${rest}`, 'app1__acme__instance1'],
+    [`app1.zope.com acme-z4m i-8080 : ${rest}`, 'app1_zope_com__acme-z4m__i-8080'],
+    [`h c i ${rest}`, 'h__c__i'],
+  ];
+  for (const [line, instance] of table) {
+    const r = rec(line);
+    t.equal(r.instance, instance, line);
+    t.equal(r.code, 'B', line);
+    t.equal(r.id, '4358585232', line);
+    t.equal(r.wallUs, wall('2012-01-18T15:31:31', 50680), line);
+    t.equal(r.message, 'GET /', line);
+  }
+});
+
+t.test('an A record gives status class and size from its first and last tokens', async (t) => {
+  t.same(parseAppResult('200 ?'), { error: false, bytes: -1 });
+  t.same(parseAppResult('200 1332'), { error: false, bytes: 1332 });
+  t.same(parseAppResult('200 OK 1332'), { error: false, bytes: 1332 }, 'resumelb status line');
+  t.same(parseAppResult('500 Internal Server Error 5310'), { error: true, bytes: 5310 });
+  t.same(parseAppResult('503 ?'), { error: true, bytes: -1 });
+  t.same(parseAppResult('Error: oh noes!'), { error: true, bytes: -1 }, "zc's application error");
+  t.same(parseAppResult('304 0'), { error: false, bytes: 0 });
+  t.same(parseAppResult('5 12'), { error: false, bytes: 12 }, 'a bare 5 is no HTTP status');
+  t.same(parseAppResult('5000 12'), { error: false, bytes: 12 });
+  t.same(parseAppResult('200'), { error: false, bytes: -1 }, 'no size token');
+  t.same(parseAppResult(''), { error: false, bytes: -1 });
+  t.equal(lastNumber('42'), 42);
+  t.equal(lastNumber('abc42'), -1);
+  t.equal(lastNumber('x 42  '), 42);
+  t.equal(lastNumber(''), -1);
+});
+
+t.test('instance nodes keep only letters, digits, _ and -', async (t) => {
+  t.equal(sanitizeNode('web1.example.com'), 'web1_example_com');
+  t.equal(sanitizeNode('../../etc/passwd'), '______etc_passwd');
+  t.equal(sanitizeNode('a b*c?d[e]'), 'a_b_c_d_e_');
+});
+
+t.test('random garbage never throws and never yields a record with a broken time', async (t) => {
+  const seed = 20240308;
+  let x = seed;
+  const rnd = (): number => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const alphabet = 'BICAEDSX-T 0123456789:.-T\r<>[]abc ';
+  const good = 'B 1 2010-04-07 17:03:41.229648 GET /';
+  for (let i = 0; i < 20000; i++) {
+    let line = '';
+    if (rnd() < 0.5) {
+      const chars = good.split('');
+      for (let k = 0; k < 3; k++) chars[Math.floor(rnd() * chars.length)] = alphabet[Math.floor(rnd() * alphabet.length)]!;
+      line = chars.join('');
+    } else {
+      const n = Math.floor(rnd() * 60);
+      for (let k = 0; k < n; k++) line += alphabet[Math.floor(rnd() * alphabet.length)];
+    }
+    const r = parseLine(line);
+    if (typeof r !== 'string' && !Number.isFinite(r.wallUs)) {
+      t.fail(`seed ${seed}: line ${JSON.stringify(line)} gave a record with time ${r.wallUs}`);
+      return;
+    }
+  }
+  t.pass(`20000 random lines (seed ${seed})`);
+});
