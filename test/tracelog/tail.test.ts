@@ -1,13 +1,7 @@
 // The tailer on real files in a temp dir: appends, partial lines, rename rotation, copytruncate,
 // .gz, dated files, and restarts in the middle. Every line written is unique; every test checks
 // that each was handed on exactly once.
-import t from 'tap';
-
-/** What these helpers use of a tap test. */
-interface Test {
-  teardown(fn: () => unknown): void;
-  same(found: unknown, wanted: unknown, message?: string): unknown;
-}
+import t, { type Test } from 'tap';
 import {
   appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync,
 } from 'node:fs';
