@@ -112,7 +112,15 @@ t.test('sotto flushes exactly what etsy statsd 0.9 flushes for the same packets'
       // etsy's config keeps sotto's improvements out: h counts as a counter in both.
       const etsyConfig = { ...g.config };
       const sottoConfig = { ...g.config, histogramsAsTimers: false };
-      const [etsy, sotto] = await Promise.all([startEtsy(etsyConfig), startSotto(sottoConfig)]);
+      const started = await Promise.allSettled([startEtsy(etsyConfig), startSotto(sottoConfig)]);
+      const [etsyR, sottoR] = started;
+      if (etsyR.status === 'rejected' || sottoR.status === 'rejected') {
+        for (const r of started) if (r.status === 'fulfilled') await r.value.stop();
+        results.push({ group: g, etsy: [], sotto: [], error: started.map((r) => (r.status === 'rejected' ? String(r.reason) : '')).join(' ') });
+        continue;
+      }
+      const etsy = etsyR.value;
+      const sotto = sottoR.value;
       try {
         const [e, s] = await Promise.all([drive(etsy, g.batches, g.idle), drive(sotto, g.batches, g.idle)]);
         results.push({ group: g, etsy: e, sotto: s });

@@ -36,7 +36,11 @@ dgram.createSocket = function (type, listener) {
   return s;
 };
 const listen = net.Server.prototype.listen;
-net.Server.prototype.listen = function (port, ...rest) { return listen.call(this, typeof port === 'number' ? 0 : port, ...rest); };
+net.Server.prototype.listen = function (port, ...rest) {
+  if (typeof port !== 'number') return listen.call(this, port, ...rest);
+  this.once('listening', () => process.stdout.write('ETSY_MGMT_PORT ' + this.address().port + '\\n'));
+  return listen.call(this, 0, ...rest);
+};
 `;
 
 /** A fake carbon: a flush is complete when its last line (`…graphiteStats.flush_length`) arrives. */
@@ -52,6 +56,8 @@ export class FakeCarbon extends EventEmitter {
   }
 
   private connection(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     socket.setEncoding('utf8');
     let pending = '';
     socket.on('data', (chunk: string) => {
@@ -81,9 +87,11 @@ export class FakeCarbon extends EventEmitter {
     });
   }
 
+  private readonly sockets = new Set<net.Socket>();
+
   close(): Promise<void> {
-    this.server.close();
-    return Promise.resolve();
+    for (const s of this.sockets) s.destroy();
+    return new Promise((r) => this.server.close(() => r()));
   }
 }
 
@@ -95,7 +103,7 @@ export interface Daemon {
 }
 
 /** etsy's config for a scenario (an object literal as its config file holds). */
-export async function startEtsy(config: Record<string, unknown>, extraEnv: Record<string, string> = {}): Promise<Daemon & { child: ChildProcess; output: () => string }> {
+export async function startEtsy(config: Record<string, unknown>, extraEnv: Record<string, string> = {}): Promise<Daemon & { child: ChildProcess; output: () => string; mgmtPort: number }> {
   const carbon = new FakeCarbon();
   const graphitePort = await carbon.listen();
   const dir = mkdtempSync(join(tmpdir(), 'sotto-etsy-'));
@@ -109,6 +117,7 @@ export async function startEtsy(config: Record<string, unknown>, extraEnv: Recor
   const child = spawn(process.execPath, ['-r', preload, ETSY_STATS_JS, cfgPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
   let out = '';
   let udpPort = 0;
+  let mgmtPort = 0;
   const up = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`etsy statsd did not start: ${out}`)), 10000);
     child.stdout!.setEncoding('utf8');
@@ -116,14 +125,23 @@ export async function startEtsy(config: Record<string, unknown>, extraEnv: Recor
       if (out.length < 100000) out += d;
       const m = /ETSY_UDP_PORT (\d+)/.exec(out);
       if (m && !udpPort) udpPort = Number(m[1]);
-      if (udpPort && /server is up/.test(out)) { clearTimeout(timer); resolve(); }
+      const mg = /ETSY_MGMT_PORT (\d+)/.exec(out);
+      if (mg) mgmtPort = Number(mg[1]);
+      if (udpPort && mgmtPort && /server is up/.test(out)) { clearTimeout(timer); resolve(); }
     });
     child.stderr!.on('data', (d) => { out += d; });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`etsy statsd exited (${code}): ${out}`)); });
   });
-  await up;
+  try {
+    await up;
+  } catch (err) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await carbon.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
-    name: 'etsy', carbon, udpPort, child, output: () => out,
+    name: 'etsy', carbon, udpPort, mgmtPort, child, output: () => out,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -140,7 +158,7 @@ export async function startSotto(config: Record<string, unknown>): Promise<Daemo
   const carbon = new FakeCarbon();
   const port = await carbon.listen();
   const c: SottoConfig = defaults();
-  Object.assign(c, { port: 0, address: '127.0.0.1', address_ipv6: null, carbonPort: null, mgmt_port: null, httpPort: null, flushInterval: 1000, forward: [`tcp://127.0.0.1:${port}`] });
+  Object.assign(c, { port: 0, address: '127.0.0.1', address_ipv6: null, carbonPort: null, mgmt_port: 0, mgmt_address: '127.0.0.1', httpPort: null, flushInterval: 1000, forward: [`tcp://127.0.0.1:${port}`] });
   // The scenario is an etsy config: where it says nothing, etsy's defaults apply (not sotto's).
   c.graphite.legacyNamespace = true;
   c.percentThreshold = [90];
@@ -157,6 +175,22 @@ export async function startSotto(config: Record<string, unknown>): Promise<Daemo
   await server.start();
   const udpPort = server.addresses().statsd.find((a) => a.kind === 'udp4')!.port;
   return { name: 'sotto', carbon, udpPort, server, stop: async () => { await server.stop(); await carbon.close(); } };
+}
+
+/** Sends one admin command and collects the reply until `done(reply)` says it is complete. */
+export async function adminCommand(port: number, command: string, done: (reply: string) => boolean = (r) => r.endsWith('END\n\n') || r.endsWith('ERROR\n') || /^health: /.test(r)): Promise<string> {
+  const socket = net.createConnection(port, '127.0.0.1');
+  socket.setEncoding('utf8');
+  await once(socket, 'connect');
+  socket.write(command);
+  let reply = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no complete reply to ${JSON.stringify(command)}: ${JSON.stringify(reply)}`)); }, 5000);
+    socket.on('data', (d: string) => { reply += d; if (done(reply)) { clearTimeout(timer); resolve(); } });
+    socket.on('end', () => { clearTimeout(timer); resolve(); });
+  });
+  socket.destroy();
+  return reply;
 }
 
 export async function sendPackets(port: number, packets: readonly (string | Buffer)[]): Promise<void> {
