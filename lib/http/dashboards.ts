@@ -1,6 +1,8 @@
 // Named dashboards: the web page's whole state saved as one JSON file per name under
-// <dataDir>/dashboards/, written atomically (temp file + fsync + rename), so a crash never leaves
-// half a dashboard behind.
+// <dataDir>/.dashboards/, written atomically (temp file + fsync + rename), so a crash never leaves
+// half a dashboard behind. The directory is hidden because every other directory under the data
+// directory is a branch of the metric namespace: `dashboards/` would show up in the tree (and
+// collide with a carbon client's `dashboards.*` metrics); hidden entries are never metrics.
 //
 //   GET    /api/dashboards          → {"dashboards": [{"name": "ops", "author": "ann", "updated": "2025-…Z"}]}
 //   GET    /api/dashboards/ops      → {"name": "ops", "author": "ann", "updated": "…", "state": {…}}
@@ -15,7 +17,7 @@ import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/pr
 import { join } from 'node:path';
 
 export interface DashboardRoutesOptions {
-  /** The data directory; dashboards live in `<dataDir>/dashboards/`. */
+  /** The data directory; dashboards live in `<dataDir>/.dashboards/`. */
   dataDir: string;
 }
 
@@ -27,6 +29,8 @@ export interface Dashboard {
   state: Record<string, unknown>;
 }
 
+/** Under the data directory; hidden, so it is never taken for a metric branch. */
+export const DASHBOARD_DIR = '.dashboards';
 const MAX_NAME = 100;
 const MAX_AUTHOR = 100;
 const MAX_BODY = '256kb';
@@ -88,7 +92,7 @@ class DashboardStore {
   readonly dir: string;
 
   constructor(dataDir: string) {
-    this.dir = join(dataDir, 'dashboards');
+    this.dir = join(dataDir, DASHBOARD_DIR);
   }
 
   private file(name: string): string {

@@ -7,7 +7,7 @@
 //   GET /vendor/d3@7.9.2/d3.min.js     → node_modules/d3/dist/d3.min.js (versioned URL: cached for a year)
 import express, { Router, type Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,7 +71,10 @@ export function staticRoutes(options: StaticRoutesOptions = {}): Router {
       res.status(503).type('text/plain').send('The sotto web page has not been compiled: run `npm run build` (it runs `tsc -p public`).\n');
       return;
     }
-    const html = (await readFile(join(publicDir, 'index.html'), 'utf8')).replace('%D3_URL%', d3Url);
+    // Preload every module at once instead of discovering imports one level at a time.
+    const modules = (await readdir(join(publicDir, 'dist'))).filter((f) => f.endsWith('.js')).sort();
+    const preload = modules.map((f) => `<link rel="modulepreload" href="/dist/${f}">`).join('\n  ');
+    const html = (await readFile(join(publicDir, 'index.html'), 'utf8')).replace('%D3_URL%', d3Url).replace('<!-- %PRELOAD% -->', preload);
     res.set('Content-Security-Policy', CSP);
     res.type('html').send(html);
   };

@@ -312,7 +312,7 @@ class App {
     if (preset) this.setRange({ from: preset.from, until: 'now' });
     else if (ev.key === '/') $('search').focus();
     else if (ev.key === 't') this.exprInput.focus();
-    else if (ev.key === 'm') $('tree').focus();
+    else if (ev.key === 'm') this.tree.focus();
     else if (ev.key === '-') this.setRange(zoomOut(this.state.from, this.state.until, Date.now() / 1000));
     else if (ev.key === 'l') $('live').click();
     else if (ev.key === 'd') void this.dashboards.show();

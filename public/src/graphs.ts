@@ -106,8 +106,10 @@ export class GraphCard {
     const series: PlotSeries[] = [];
     const problems: HTMLElement[] = [];
     results.forEach((r, i) => {
-      if (r.status === 'fulfilled') series.push(...r.value);
-      else problems.push(el('p', {}, el('code', {}, this.graph.targets[i]!), `: ${(r.reason as ApiError).message}`));
+      const target = this.graph.targets[i]!;
+      if (r.status === 'rejected') problems.push(el('p', {}, el('code', {}, target), `: ${(r.reason as ApiError).message}`));
+      else if (r.value.length === 0) problems.push(el('p', { class: 'note' }, el('code', {}, target), ': no metric matches this target'));
+      else series.push(...r.value);
     });
     this.series = series;
     replace(this.errors, ...problems);

@@ -43,6 +43,13 @@ export class TreeView {
     new ResizeObserver(() => this.schedule()).observe(c);
   }
 
+  /** Moves the keyboard focus to the tree, on the active row (the first one if none). */
+  focus(): void {
+    const rows = this.opts.model.rows();
+    if (!this.activePath && rows.length) this.setActive(rows[0]!.path);
+    this.opts.container.focus({ preventScroll: true });
+  }
+
   /** Loads the top level. */
   async init(): Promise<void> {
     await this.load(this.opts.model.root);

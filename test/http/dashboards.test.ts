@@ -36,7 +36,7 @@ async function serve(t: Tap.Test) {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null, type: res.headers.get('content-type') ?? '' };
   };
-  return { root, dataDir, dir: join(dataDir, 'dashboards'), call: Object.assign(call, { base }) };
+  return { root, dataDir, dir: join(dataDir, '.dashboards'), call: Object.assign(call, { base }) };
 }
 
 const STATE = { from: '-6h', until: 'now', graphs: [{ targets: ['stats.timers.api.login.mean'], hidden: [], title: 'login' }], live: true };
