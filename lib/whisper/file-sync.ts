@@ -1,6 +1,9 @@
 // The sync shell: drives the pure Whisper generators with positioned sync I/O on a file
-// descriptor. The store writer's worker uses it with headers and archive bases cached across
-// calls (the cache stays right because every write goes through here and updates it).
+// descriptor. The store writer's worker uses it with state kept across calls: the parsed header,
+// each archive's base timestamp and, optionally, a window of each archive's most recently read
+// slots (the bucket that propagation reads again at every flush). The cached bytes stay exact
+// because every write goes through here and updates them; another process writing the same file
+// meanwhile is not seen until the caller drops the state (the writer re-checks periodically).
 import fs from 'node:fs';
 import { CorruptWhisperFile } from './errors.js';
 import { decodeHeader, headerBytesNeeded, type Header } from './header.js';
@@ -8,11 +11,26 @@ import { BASE, READ, WRITE, type OpGenerator } from './ops.js';
 
 const FIRST_READ = 4096;
 
-/** A file's parsed header plus what is known of its archives' base timestamps (-1: unknown). */
+/** Bytes known to be on disk at [start, start + bytes.length). */
+interface Window {
+  start: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Per archive, the last two regions read: a bucket that wraps around the ring's end is read in
+ * two parts, and both must stay known for the next flush to need no read.
+ */
+type Windows = [Window | null, Window | null];
+
+/** A file's parsed header plus what is known of its contents. */
 export interface FileState {
   header: Header;
   fileSize: number;
+  /** Base timestamp of each archive (uint32 in its first slot), -1 while unknown. */
   bases: number[];
+  /** Per archive, the last slots read; null to disable read caching. */
+  windows: Windows[] | null;
 }
 
 function readExactlySync(fd: number, path: string, offset: number, length: number): Uint8Array {
@@ -28,21 +46,35 @@ function readExactlySync(fd: number, path: string, offset: number, length: numbe
   return buffer;
 }
 
+function uint32At(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
 /** Reads and checks the header of an open file (one read for usual files). */
-export function readHeaderSync(fd: number, path: string, fileSize = fs.fstatSync(fd).size): FileState {
+export function readHeaderSync(fd: number, path: string, fileSize = fs.fstatSync(fd).size, cacheReads = false): FileState {
   const firstLength = Math.min(fileSize, FIRST_READ);
   let bytes: Uint8Array = firstLength > 0 ? readExactlySync(fd, path, 0, firstLength) : new Uint8Array(0);
   const needed = headerBytesNeeded(bytes);
   if (needed > bytes.length && needed <= fileSize) bytes = readExactlySync(fd, path, 0, needed);
   const header = decodeHeader(bytes, fileSize, path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bases = header.archives.map((a) => (a.offset + 4 <= bytes.length ? view.getUint32(a.offset) : -1));
-  return { header, fileSize, bases };
+  const bases = header.archives.map((a) => (a.offset + 4 <= bytes.length ? uint32At(bytes, a.offset) : -1));
+  return { header, fileSize, bases, windows: cacheReads ? emptyWindows(header) : null };
 }
 
-/** Runs a pure Whisper algorithm against `fd`, using and updating `state.bases`. */
+/** No cached slots for any archive of `header`. */
+export function emptyWindows(header: Header): Windows[] {
+  return header.archives.map(() => [null, null]);
+}
+
+function archiveAt(header: Header, offset: number): number {
+  const archives = header.archives;
+  for (let i = archives.length - 1; i >= 0; i--) if (offset >= archives[i]!.offset) return i;
+  return 0;
+}
+
+/** Runs a pure Whisper algorithm against `fd`, using and updating `state`. */
 export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGenerator<R>): R {
-  const { header, bases } = state;
+  const { header, bases, windows } = state;
   const archives = header.archives;
   let answer: unknown = undefined;
   for (;;) {
@@ -52,13 +84,26 @@ export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGe
     if (op.kind === BASE) {
       let base = bases[op.archive]!;
       if (base < 0) {
-        const bytes = readExactlySync(fd, path, op.offset, 4);
-        base = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+        base = uint32At(readExactlySync(fd, path, op.offset, 4), 0);
         bases[op.archive] = base;
       }
       answer = base;
     } else if (op.kind === READ) {
-      answer = readExactlySync(fd, path, op.offset, op.length);
+      if (windows === null) {
+        answer = readExactlySync(fd, path, op.offset, op.length);
+        continue;
+      }
+      const pair = windows[archiveAt(header, op.offset)]!;
+      const end = op.offset + op.length;
+      const hit = [pair[0], pair[1]].find((w) => w !== null && op.offset >= w.start && end <= w.start + w.bytes.length);
+      if (hit) {
+        answer = hit.bytes.slice(op.offset - hit.start, end - hit.start);
+      } else {
+        const bytes = readExactlySync(fd, path, op.offset, op.length);
+        pair[1] = pair[0];
+        pair[0] = { start: op.offset, bytes: bytes.slice() };
+        answer = bytes;
+      }
     } else if (op.kind === WRITE) {
       const data = op.data!;
       let written = 0;
@@ -66,8 +111,15 @@ export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGe
         written += fs.writeSync(fd, data, written, data.length - written, op.offset + written);
       }
       for (let i = 0; i < archives.length; i++) {
-        if (archives[i]!.offset === op.offset) {
-          bases[i] = ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0;
+        if (archives[i]!.offset === op.offset) bases[i] = uint32At(data, 0);
+      }
+      if (windows !== null) {
+        for (const w of windows[archiveAt(header, op.offset)]!) {
+          if (w === null) continue;
+          // Copy the overlap of the written bytes and the window into the window.
+          const from = Math.max(op.offset, w.start);
+          const to = Math.min(op.offset + data.length, w.start + w.bytes.length);
+          if (from < to) w.bytes.set(data.subarray(from - op.offset, to - op.offset), from - w.start);
         }
       }
       answer = undefined;

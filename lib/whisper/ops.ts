@@ -65,13 +65,49 @@ export function checkInterval(interval: number): void {
   }
 }
 
+// Big-endian field access without a DataView per call (this is the hot path of every update):
+// doubles go through one shared 8-byte scratch, reversed on little-endian hosts.
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export function getUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+export function setUint32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+}
+
+export function getFloat64(bytes: Uint8Array, at: number): number {
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) scratchBytes[7 - i] = bytes[at + i]!;
+  else for (let i = 0; i < 8; i++) scratchBytes[i] = bytes[at + i]!;
+  return scratch[0]!;
+}
+
+export function setFloat64(bytes: Uint8Array, at: number, value: number): void {
+  scratch[0] = value;
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) bytes[at + i] = scratchBytes[7 - i]!;
+  else for (let i = 0; i < 8; i++) bytes[at + i] = scratchBytes[i]!;
+}
+
+/** Packs one point as whisper.py's "!Ld": uint32 timestamp, float64 value, big-endian. */
+export function packPoint(timestamp: number, value: number): Uint8Array {
+  const bytes = new Uint8Array(POINT_SIZE);
+  setUint32(bytes, 0, timestamp);
+  setFloat64(bytes, 4, value);
+  return bytes;
+}
+
 /** Packs points as whisper.py's "!Ld": uint32 timestamp, float64 value, big-endian. */
 export function packPoints(points: readonly (readonly [number, number])[]): Uint8Array {
   const bytes = new Uint8Array(points.length * POINT_SIZE);
-  const view = new DataView(bytes.buffer);
   for (let i = 0; i < points.length; i++) {
-    view.setUint32(i * POINT_SIZE, points[i]![0]);
-    view.setFloat64(i * POINT_SIZE + 4, points[i]![1]);
+    setUint32(bytes, i * POINT_SIZE, points[i]![0]);
+    setFloat64(bytes, i * POINT_SIZE + 4, points[i]![1]);
   }
   return bytes;
 }

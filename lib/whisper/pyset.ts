@@ -34,6 +34,7 @@ function insertClean(table: (number | undefined)[], mask: number, key: number): 
 
 /** The distinct `keys` (non-negative integers below 2**53) in the order `for k in set(keys)` visits them. */
 export function pySetOrder(keys: readonly number[]): number[] {
+  if (keys.every((k) => k === keys[0])) return keys.length ? [keys[0]!] : [];
   let mask = MIN_SIZE - 1;
   let table: (number | undefined)[] = new Array(MIN_SIZE);
   let used = 0;

@@ -4,7 +4,8 @@ import { aggregate } from './aggregation.js';
 import { TimestampNotCovered } from './errors.js';
 import { POINT_SIZE, type Header } from './header.js';
 import {
-  baseOp, checkInterval, floorDiv, packPoints, pyMod, readBetween, slotOffset, writeOp, writeRing, type OpGenerator,
+  baseOp, checkInterval, floorDiv, getFloat64, getUint32, packPoint, packPoints, pyMod, readBetween, slotOffset, writeOp, writeRing,
+  type OpGenerator,
 } from './ops.js';
 import { pySetOrder } from './pyset.js';
 
@@ -28,14 +29,13 @@ export function* propagate(header: Header, timestamp: number, higherIndex: numbe
   const relativeLast = (relativeFirst + higherPoints * POINT_SIZE) % higher.size;
   const series: Uint8Array = yield* readBetween(higher, higherFirstOffset, relativeLast + higher.offset);
 
-  const view = new DataView(series.buffer, series.byteOffset, series.byteLength);
   const count = Math.floor(series.length / POINT_SIZE);
   const neighbors: (number | null)[] = new Array(count);
   const known: number[] = [];
   let expected = lowerIntervalStart;
   for (let i = 0; i < count; i++) {
-    if (view.getUint32(i * POINT_SIZE) === expected) {
-      const v = view.getFloat64(i * POINT_SIZE + 4);
+    if (getUint32(series, i * POINT_SIZE) === expected) {
+      const v = getFloat64(series, i * POINT_SIZE + 4);
       neighbors[i] = v;
       known.push(v);
     } else {
@@ -49,7 +49,7 @@ export function* propagate(header: Header, timestamp: number, higherIndex: numbe
   const value = aggregate(header.aggregationMethod, known, neighbors);
   const lowerBase: number = yield baseOp(lowerIndex, lower);
   const offset = lowerBase === 0 ? lower.offset : slotOffset(lower, lowerBase, lowerIntervalStart);
-  yield writeOp(offset, packPoints([[lowerIntervalStart, value]]));
+  yield writeOp(offset, packPoint(lowerIntervalStart, value));
   return true;
 }
 
@@ -67,7 +67,7 @@ export function* updateOps(header: Header, value: number, timestamp: number, now
 
   const base: number = yield baseOp(index, archive);
   const offset = base === 0 ? archive.offset : slotOffset(archive, base, interval);
-  yield writeOp(offset, packPoints([[interval, value]]));
+  yield writeOp(offset, packPoint(interval, value));
 
   let higher = index;
   for (let lower = index + 1; lower < header.archives.length; lower++) {
@@ -169,7 +169,8 @@ function* archiveUpdateMany(header: Header, index: number, points: readonly Poin
     const intervals = aligned.map(([t]) => t - pyMod(t, lowerStep));
     let propagateFurther = false;
     // Python iterates set(intervals); the order decides which bucket lands first in an empty archive.
-    for (const interval of pySetOrder(intervals)) {
+    const unique = intervals.length === 1 ? intervals : pySetOrder(intervals);
+    for (const interval of unique) {
       if (yield* propagate(header, interval, higher, lower)) propagateFurther = true;
     }
     if (!propagateFurther) break;

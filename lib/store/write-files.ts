@@ -1,0 +1,279 @@
+// The file work behind WhisperWriter: for a batch of points, one update_many per metric file,
+// creating missing files with the archives the storage rules select. Synchronous positioned I/O
+// with the pure Whisper core (lib/whisper), run in a worker thread (write-worker.ts) or, for
+// small setups and tests, in the calling thread.
+//
+// Kept between batches, per metric: the file path, the parsed header, the archives' base
+// timestamps and the slots propagation last read (see lib/whisper/file-sync.ts), plus an open fd
+// for as many files as the fd budget allows. Another process changing a file (whisper-resize
+// swaps in a new inode, set-aggregation rewrites the metadata) is noticed within
+// `revalidateMs`: the path is stat()ed and the metadata re-read, and the cached state dropped.
+import fs from 'node:fs';
+import path from 'node:path';
+import { metricPath } from './paths.js';
+import { selectStorage, type StorageRules } from '../config/storage-rules.js';
+import { createSync, planCreate, type CreatePlan } from '../whisper/create.js';
+import { emptyWindows, readHeaderSync, runSync, type FileState } from '../whisper/file-sync.js';
+import { METADATA_SIZE, encodeMetadata } from '../whisper/header.js';
+import { preparePoints, updateManyOps, type Point } from '../whisper/update-core.js';
+
+export interface StoreFilesOptions {
+  dataDir: string;
+  rules: StorageRules;
+  /** Open file descriptors kept between batches (default 4096). */
+  maxOpenFiles?: number;
+  /** Create new files sparse (default true: the same bytes, disk used as archives fill). */
+  sparse?: boolean;
+  /** fsync new files before linking them into place (default false). */
+  durable?: boolean;
+  /** How often a cached file is checked for changes by other programs (default 60 s, ±50 % jitter). */
+  revalidateMs?: number;
+  /** Milliseconds clock (tests). */
+  clock?: () => number;
+}
+
+/** What one batch did. */
+export interface FilesReport {
+  /** Files updated (or attempted). */
+  files: number;
+  /** Metric names whose file was created by this batch. */
+  created: string[];
+  /** [name, message] for every metric that could not be written. */
+  errors: [string, string][];
+}
+
+interface Entry {
+  path: string;
+  state: FileState | null;
+  fd: number;
+  ino: number;
+  size: number;
+  metadata: Uint8Array | null;
+  checkAt: number;
+  lastBatch: number;
+}
+
+function metadataOf({ header }: FileState): Uint8Array {
+  return encodeMetadata(header.aggregationMethod, header.maxRetention, header.xFilesFactor, header.archives.length);
+}
+
+/** Idle this many batches, a cached fd may be given to another file. */
+const IDLE_BATCHES = 8;
+
+export class StoreFiles {
+  private readonly dataDir: string;
+  private rules: StorageRules;
+  private readonly maxOpen: number;
+  private readonly sparse: boolean;
+  private readonly durable: boolean;
+  private readonly revalidateMs: number;
+  private readonly clock: () => number;
+  private readonly entries = new Map<string, Entry>();
+  /** Entries holding an open fd, least recently used first. */
+  private readonly open = new Map<string, Entry>();
+  private readonly knownDirs = new Set<string>();
+  private plans = new Map<string, CreatePlan>();
+  private batch = 0;
+
+  constructor(options: StoreFilesOptions) {
+    this.dataDir = path.resolve(options.dataDir);
+    this.rules = options.rules;
+    this.maxOpen = Math.max(0, options.maxOpenFiles ?? 4096);
+    this.sparse = options.sparse ?? true;
+    this.durable = options.durable ?? false;
+    this.revalidateMs = options.revalidateMs ?? 60_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** New storage rules (SIGHUP): only files created from now on use them. */
+  setRules(rules: StorageRules): void {
+    this.rules = rules;
+    this.plans = new Map();
+  }
+
+  /**
+   * Writes points (names[i], timestamps[i], values[i]); `now` in unix seconds decides which archive
+   * takes each point, as whisper.py's update_many(now=...). Points of one name keep their order
+   * (for equal timestamps the first one wins, as in whisper.py).
+   */
+  writeBatch(names: readonly string[], timestamps: ArrayLike<number>, values: ArrayLike<number>, now: number): FilesReport {
+    this.batch++;
+    const report: FilesReport = { files: 0, created: [], errors: [] };
+    const groups = new Map<string, number | number[]>();
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const g = groups.get(name);
+      if (g === undefined) groups.set(name, i);
+      else if (typeof g === 'number') groups.set(name, [g, i]);
+      else g.push(i);
+    }
+    for (const [name, g] of groups) {
+      report.files++;
+      const indexes = typeof g === 'number' ? [g] : g;
+      try {
+        const points: Point[] = indexes.map((i) => {
+          const ts = timestamps[i]!;
+          if (!Number.isFinite(ts)) throw new Error(`timestamp ${ts} is not a finite number`);
+          return [ts, values[i]!];
+        });
+        this.writeOne(name, preparePoints(points), now, report);
+      } catch (err) {
+        report.errors.push([name, (err as Error).message]);
+      }
+    }
+    return report;
+  }
+
+  private writeOne(name: string, points: Point[], now: number, report: FilesReport): void {
+    let entry = this.entries.get(name);
+    if (entry === undefined) {
+      entry = { path: metricPath(this.dataDir, name), state: null, fd: -1, ino: -1, size: -1, metadata: null, checkAt: 0, lastBatch: 0 };
+      this.entries.set(name, entry);
+    }
+    entry.lastBatch = this.batch;
+    let fd = entry.fd;
+    let transient = false;
+    try {
+      if (fd >= 0) {
+        this.open.delete(name);
+        this.open.set(name, entry); // most recently used
+        if (this.clock() >= entry.checkAt) fd = this.revalidate(name, entry);
+      }
+      if (fd < 0) {
+        fd = this.openFile(name, entry, report);
+        transient = !this.keepOpen(name, entry, fd);
+      }
+      runSync(fd, entry.path, entry.state!, updateManyOps(entry.state!.header, points, now));
+    } catch (err) {
+      // Whatever went wrong, do not trust what we cached about this file.
+      if (transient) fs.closeSync(fd);
+      transient = false;
+      this.forget(name, entry);
+      throw err;
+    } finally {
+      if (transient) fs.closeSync(fd);
+    }
+  }
+
+  /** Opens (creating if missing) and, when unknown or changed, reads the header. */
+  private openFile(name: string, entry: Entry, report: FilesReport): number {
+    let fd: number;
+    try {
+      fd = fs.openSync(entry.path, 'r+');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.create(name, entry.path, report);
+      fd = fs.openSync(entry.path, 'r+');
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (entry.state === null || st.ino !== entry.ino || st.size !== entry.size) {
+        const state = readHeaderSync(fd, entry.path, st.size, true);
+        entry.state = state;
+        entry.ino = st.ino;
+        entry.size = st.size;
+        entry.metadata = metadataOf(state);
+        entry.checkAt = this.nextCheck();
+      }
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    return fd;
+  }
+
+  private create(name: string, file: string, report: FilesReport): void {
+    const dir = path.dirname(file);
+    if (!this.knownDirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+    const selection = selectStorage(this.rules, name);
+    const key = `${selection.schema}\0${selection.aggregation}`;
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = planCreate(selection.archives, {
+        xFilesFactor: selection.xFilesFactor,
+        aggregationMethod: selection.aggregationMethod,
+        sparse: this.sparse,
+        durable: this.durable,
+      });
+      this.plans.set(key, plan);
+    }
+    // false: someone else created it meanwhile; theirs is used.
+    if (createSync(file, plan)) report.created.push(name);
+  }
+
+  /** Keeps `fd` open for the next batches if the budget allows (evicting an idle file if needed). */
+  private keepOpen(name: string, entry: Entry, fd: number): boolean {
+    if (this.open.size >= this.maxOpen) {
+      const oldest = this.open.entries().next();
+      if (oldest.done || this.batch - oldest.value[1].lastBatch < IDLE_BATCHES) return false;
+      this.closeFd(oldest.value[0], oldest.value[1]);
+    }
+    if (this.maxOpen === 0) return false;
+    entry.fd = fd;
+    this.open.set(name, entry);
+    return true;
+  }
+
+  /** Checks a cached file against the disk; returns its fd, or -1 if it must be reopened. */
+  private revalidate(name: string, entry: Entry): number {
+    entry.checkAt = this.nextCheck();
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(entry.path);
+    } catch {
+      st = null;
+    }
+    if (st === null || st.ino !== entry.ino || st.size !== entry.size) {
+      this.closeFd(name, entry);
+      entry.state = null;
+      return -1;
+    }
+    const metadata = Buffer.alloc(METADATA_SIZE);
+    fs.readSync(entry.fd, metadata, 0, METADATA_SIZE, 0);
+    if (entry.metadata === null || !metadata.equals(entry.metadata)) {
+      entry.state = readHeaderSync(entry.fd, entry.path, st.size, true);
+    } else if (entry.state !== null) {
+      // Drop the read windows: cheap insurance against points written by other programs.
+      entry.state.windows = emptyWindows(entry.state.header);
+      entry.state.bases = entry.state.bases.map(() => -1);
+    }
+    entry.metadata = metadata;
+    return entry.fd;
+  }
+
+
+  private nextCheck(): number {
+    return this.clock() + this.revalidateMs * (0.5 + Math.random());
+  }
+
+  private closeFd(name: string, entry: Entry): void {
+    if (entry.fd >= 0) {
+      try {
+        fs.closeSync(entry.fd);
+      } catch {
+        // already closed
+      }
+    }
+    entry.fd = -1;
+    this.open.delete(name);
+  }
+
+  private forget(name: string, entry: Entry): void {
+    this.closeFd(name, entry);
+    entry.state = null;
+    entry.ino = -1;
+  }
+
+  /** Closes every cached fd. */
+  close(): void {
+    for (const [name, entry] of [...this.open]) this.closeFd(name, entry);
+  }
+
+  /** Number of files with an fd kept open (for tests and stats). */
+  get openFiles(): number {
+    return this.open.size;
+  }
+}

@@ -1,0 +1,186 @@
+// WhisperWriter: the store the collector hands every flush to.
+//
+//   const writer = new WhisperWriter({ dataDir: './data', rules });
+//   const report = await writer.write(points, now);   // { points, files, created, errors, ms }
+//
+// write() groups the points per metric and makes one update_many per file, creating missing
+// files (temp file + link, never a 0-byte .wsp) with the archives, xFilesFactor and aggregation
+// method the storage rules select. One bad name or file never fails the batch: it is reported
+// in `errors` and the rest is written. The file work runs in worker threads with synchronous
+// positioned I/O on cached fds and headers (write-files.ts), so the main thread only packs the
+// batch and keeps receiving packets meanwhile. `workers: 0` does the work in the calling thread.
+import { Worker } from 'node:worker_threads';
+import type { MetricPoint } from '../types.js';
+import type { StorageRules } from '../config/storage-rules.js';
+import { StoreFiles, type FilesReport, type StoreFilesOptions } from './write-files.js';
+import type { FromWorker, ToWorker, WorkerInit } from './write-worker.js';
+
+export interface WhisperWriterOptions extends Omit<StoreFilesOptions, 'clock'> {
+  /** Worker threads (default 2); 0 writes in the calling thread (blocking it). */
+  workers?: number;
+}
+
+export interface WriteReport {
+  /** Points received. */
+  points: number;
+  /** Distinct metrics (files) in the batch. */
+  files: number;
+  /** Metrics whose file this write created. */
+  created: string[];
+  /** Metrics that could not be written, with the reason. */
+  errors: { name: string; message: string }[];
+  /** Wall time of the write in milliseconds. */
+  ms: number;
+}
+
+interface Pending {
+  resolve(report: FilesReport): void;
+  reject(err: Error): void;
+}
+
+// Compiled, the worker is write-worker.js next to this file. Run from the TypeScript sources
+// (tsx, tap), a worker does not inherit the parent's TypeScript loader, so a tiny bootstrap
+// registers tsx (a dev dependency) before importing write-worker.ts.
+const BOOTSTRAP = `const { workerData } = require('node:worker_threads');
+import(workerData.tsx).then((api) => { api.register(); return import(workerData.entry); });`;
+
+function spawnWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./write-worker.js', import.meta.url), { workerData: init });
+  const entry = new URL('./write-worker.ts', import.meta.url).href;
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, tsx: import.meta.resolve('tsx/esm/api'), entry } });
+}
+
+class WorkerHandle {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  closed: Promise<void>;
+  dead = false;
+
+  constructor(init: WorkerInit) {
+    this.worker = spawnWorker(init);
+    this.closed = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.on('message', (msg: FromWorker) => {
+      if (msg.type === 'closed') return;
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.type === 'done') p.resolve(msg.report);
+      else p.reject(new Error(`store writer worker failed: ${msg.message}`));
+    });
+    const fail = (err: Error) => {
+      this.dead = true;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', (err) => fail(new Error(`store writer worker crashed: ${err.message}`)));
+    this.worker.on('exit', (code) => fail(new Error(`store writer worker exited (code ${code})`)));
+  }
+
+  request(msg: ToWorker & { id: number }): Promise<FilesReport> {
+    return new Promise((resolve, reject) => {
+      if (this.dead) {
+        reject(new Error('store writer worker is not running'));
+        return;
+      }
+      this.pending.set(msg.id, { resolve, reject });
+      this.worker.postMessage(msg);
+    });
+  }
+}
+
+export class WhisperWriter {
+  private readonly options: WhisperWriterOptions;
+  private readonly workerCount: number;
+  private workers: WorkerHandle[] = [];
+  private local: StoreFiles | null = null;
+  private rules: StorageRules;
+  private nextId = 0;
+  private closing = false;
+
+  constructor(options: WhisperWriterOptions) {
+    this.options = options;
+    this.rules = options.rules;
+    this.workerCount = Math.max(0, Math.floor(options.workers ?? 2));
+    if (this.workerCount === 0) this.local = new StoreFiles(options);
+  }
+
+  private fileOptions(): Omit<StoreFilesOptions, 'clock'> {
+    const { workers: _unused, ...rest } = this.options;
+    const maxOpenFiles = Math.floor((this.options.maxOpenFiles ?? 4096) / Math.max(1, this.workerCount));
+    return { ...rest, rules: this.rules, maxOpenFiles };
+  }
+
+  private ensureWorkers(): WorkerHandle[] {
+    for (let i = 0; i < this.workerCount; i++) {
+      const w = this.workers[i];
+      if (w === undefined || w.dead) {
+        this.workers[i] = new WorkerHandle({ options: this.fileOptions(), shard: i, shards: this.workerCount });
+      }
+    }
+    return this.workers;
+  }
+
+  /**
+   * Writes a batch. `now` (unix seconds, default the current time) decides which archive takes
+   * each point, as whisper.py's update_many does; points of one metric keep their order.
+   */
+  async write(points: readonly MetricPoint[], now: number = Math.floor(Date.now() / 1000)): Promise<WriteReport> {
+    if (this.closing) throw new Error('WhisperWriter is closed');
+    const started = performance.now();
+    const errors: { name: string; message: string }[] = [];
+    const names: string[] = [];
+    const timestamps = new Float64Array(points.length);
+    const values = new Float64Array(points.length);
+    let n = 0;
+    for (const p of points) {
+      // '\n' separates names on the way to the workers; such a name is invalid anyway.
+      if (typeof p.name !== 'string' || p.name.includes('\n')) {
+        errors.push({ name: String(p.name), message: `invalid metric name ${JSON.stringify(p.name)}: contains a control character` });
+        continue;
+      }
+      names.push(p.name);
+      timestamps[n] = p.timestamp;
+      values[n] = p.value;
+      n++;
+    }
+    let reports: FilesReport[] = [];
+    if (n > 0) {
+      if (this.local) {
+        reports = [this.local.writeBatch(names, timestamps.subarray(0, n), values.subarray(0, n), now)];
+      } else {
+        const id = ++this.nextId;
+        const msg = { type: 'write' as const, id, names: names.join('\n'), timestamps: timestamps.subarray(0, n), values: values.subarray(0, n), now };
+        reports = await Promise.all(this.ensureWorkers().map((w) => w.request(msg)));
+      }
+    }
+    const report: WriteReport = { points: points.length, files: 0, created: [], errors, ms: 0 };
+    for (const r of reports) {
+      report.files += r.files;
+      report.created.push(...r.created);
+      for (const [name, message] of r.errors) errors.push({ name, message });
+    }
+    report.ms = performance.now() - started;
+    return report;
+  }
+
+  /** New storage rules (SIGHUP); files created from now on use them. */
+  setRules(rules: StorageRules): void {
+    this.rules = rules;
+    this.local?.setRules(rules);
+    for (const w of this.workers) if (!w.dead) w.worker.postMessage({ type: 'rules', rules } satisfies ToWorker);
+  }
+
+  /** Finishes pending writes, closes every file and stops the workers. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.local?.close();
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (w.dead) return;
+        w.worker.postMessage({ type: 'close' } satisfies ToWorker);
+        await w.closed;
+      }),
+    );
+    this.workers = [];
+  }
+}
