@@ -1,0 +1,265 @@
+// The in-memory index of metric names: a tree mirroring the data directory (branches are
+// directories, leaves `.wsp` files), built by walking the directory at start.
+//
+// Staying current without a restart:
+//  - names the collector writes are added at once (`notifyWritten`, called after each flush);
+//  - files written by someone else (carbon, whisper-create, a restore) are noticed through
+//    directory mtimes: a directory's entry list is re-read when its mtime changed, checked at
+//    most every `revalidateMs` while a find walks through it, and immediately when an exact
+//    name is missing from it. New/removed files change their directory's mtime, so this costs
+//    one stat per visited directory and never rescans unchanged subtrees. (fs.watch is not
+//    recursive on Linux and needs one watcher per directory; polling mtimes scales better.)
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { metricNameProblem, WHISPER_SUFFIX } from './paths.js';
+import { LimitError } from '../render/errors.js';
+import { componentMatcher, DEFAULT_GLOB_LIMITS, type GlobLimits, matches, patternComponents } from './glob.js';
+
+export interface IndexOptions {
+  dataDir: string;
+  limits?: GlobLimits;
+  /** How old a directory's listing may be before a wildcard find re-checks its mtime (ms). */
+  revalidateMs?: number;
+  /** Injectable clock (ms) for tests. */
+  clock?: () => number;
+}
+
+/** A find result: graphite's BranchNode / LeafNode. */
+export interface FoundNode {
+  path: string;
+  name: string;
+  isLeaf: boolean;
+}
+
+class DirNode {
+  readonly dirs = new Map<string, DirNode>();
+  readonly leaves = new Set<string>();
+  scanned = false;
+  mtimeMs = -1;
+  checkedAt = -Infinity;
+  constructor(readonly fsPath: string) {}
+}
+
+const MAX_DEPTH = 64;
+
+/** A component that may become a node: what paths.ts accepts, minus hidden entries. */
+function validComponent(name: string): boolean {
+  return !name.startsWith('.') && !name.includes('.') && metricNameProblem(name) === null;
+}
+
+export class MetricIndex {
+  private readonly root: DirNode;
+  private readonly limits: GlobLimits;
+  private readonly revalidateMs: number;
+  private readonly clock: () => number;
+  private leafCount = 0;
+
+  constructor(private readonly opts: IndexOptions) {
+    this.root = new DirNode(path.resolve(opts.dataDir));
+    this.limits = opts.limits ?? DEFAULT_GLOB_LIMITS;
+    this.revalidateMs = opts.revalidateMs ?? 1000;
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  /** Walks the whole data directory once (call at start). */
+  async build(): Promise<void> {
+    const seen = new Set<string>();
+    const walk = async (node: DirNode, depth: number): Promise<void> => {
+      if (depth > MAX_DEPTH) return;
+      try {
+        const st = await fs.stat(node.fsPath);
+        const id = `${st.dev}:${st.ino}`;
+        if (seen.has(id)) return; // a symlink loop
+        seen.add(id);
+      } catch {
+        return;
+      }
+      await this.scan(node);
+      for (const child of node.dirs.values()) await walk(child, depth + 1);
+    };
+    await walk(this.root, 0);
+  }
+
+  /** Number of metrics (leaves) known. */
+  get size(): number {
+    return this.leafCount;
+  }
+
+  /** Re-reads one directory's entries (keeping already-known subtrees). */
+  private async scan(node: DirNode): Promise<void> {
+    let entries: import('node:fs').Dirent[];
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await fs.stat(node.fsPath)).mtimeMs;
+      entries = await fs.readdir(node.fsPath, { withFileTypes: true });
+    } catch {
+      entries = [];
+      mtimeMs = -1;
+    }
+    const dirs = new Set<string>();
+    const leaves = new Set<string>();
+    for (const e of entries) {
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const st = await fs.stat(path.join(node.fsPath, e.name));
+          [isDir, isFile] = [st.isDirectory(), st.isFile()];
+        } catch {
+          continue;
+        }
+      }
+      if (isDir && validComponent(e.name)) dirs.add(e.name);
+      else if (isFile && e.name.endsWith(WHISPER_SUFFIX)) {
+        const base = e.name.slice(0, -WHISPER_SUFFIX.length);
+        if (validComponent(base)) leaves.add(base);
+      }
+    }
+    for (const name of [...node.dirs.keys()]) if (!dirs.has(name)) this.dropDir(node, name);
+    for (const name of dirs) if (!node.dirs.has(name)) node.dirs.set(name, new DirNode(path.join(node.fsPath, name)));
+    this.leafCount += leaves.size - node.leaves.size;
+    node.leaves.clear();
+    for (const l of leaves) node.leaves.add(l);
+    node.scanned = true;
+    node.mtimeMs = mtimeMs;
+    node.checkedAt = this.clock();
+  }
+
+  private dropDir(parent: DirNode, name: string): void {
+    const count = (n: DirNode): number => n.leaves.size + [...n.dirs.values()].reduce((a, c) => a + count(c), 0);
+    this.leafCount -= count(parent.dirs.get(name)!);
+    parent.dirs.delete(name);
+  }
+
+  /** Makes sure a directory's listing is current enough: scanned, and mtime re-checked when stale (or forced). */
+  private async fresh(node: DirNode, force: boolean): Promise<void> {
+    if (!node.scanned) return this.scan(node);
+    const now = this.clock();
+    if (!force && now - node.checkedAt < this.revalidateMs) return;
+    let mtimeMs = -1;
+    try {
+      mtimeMs = (await fs.stat(node.fsPath)).mtimeMs;
+    } catch {
+      // vanished: the rescan empties it
+    }
+    node.checkedAt = now;
+    if (mtimeMs !== node.mtimeMs) await this.scan(node);
+  }
+
+  /** Records names just written by the collector (their files exist now). */
+  notifyWritten(names: Iterable<string>): void {
+    for (const name of names) {
+      if (metricNameProblem(name) !== null) continue;
+      const parts = name.split('.');
+      let node = this.root;
+      for (const part of parts.slice(0, -1)) {
+        let child = node.dirs.get(part);
+        if (!child) {
+          child = new DirNode(path.join(node.fsPath, part));
+          child.scanned = true;
+          node.dirs.set(part, child);
+        }
+        node = child;
+      }
+      const leaf = parts[parts.length - 1];
+      if (!node.leaves.has(leaf)) {
+        node.leaves.add(leaf);
+        this.leafCount++;
+      }
+    }
+  }
+
+  /**
+   * graphite's find: the branches and leaves matching a dotted glob query, in no particular
+   * order (callers sort). A name that is both a directory and a file gives both nodes.
+   */
+  async find(query: string): Promise<FoundNode[]> {
+    const parts = patternComponents(query);
+    const matchers = parts.map((p) => (p === '**' ? null : componentMatcher(p, this.limits)));
+    const out: FoundNode[] = [];
+    const seen = new Set<string>();
+    let visited = 0;
+    const emit = (p: string, name: string, isLeaf: boolean): void => {
+      const key = `${isLeaf ? 'L' : 'B'}${p}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push({ path: p, name, isLeaf });
+      if (out.length > this.limits.maxResults) throw new LimitError(`query ${JSON.stringify(query.slice(0, 100))} matches more than ${this.limits.maxResults} nodes (limit maxResults)`);
+    };
+    const visit = async (node: DirNode, i: number, prefix: string): Promise<void> => {
+      if (++visited > this.limits.maxVisited) throw new LimitError(`query ${JSON.stringify(query.slice(0, 100))} visits more than ${this.limits.maxVisited} index nodes (limit maxVisited)`);
+      const m = matchers[i];
+      const lastPart = i === parts.length - 1;
+      if (m === null) {
+        // globstar: zero or more directory levels, then the rest of the pattern ('*' if none)
+        await this.fresh(node, false);
+        if (lastPart) {
+          await this.globstarAll(node, prefix, emit, () => ++visited > this.limits.maxVisited);
+          return;
+        }
+        await visit(node, i + 1, prefix);
+        for (const [name, child] of node.dirs) await visit(child, i, prefix + name + '.');
+        return;
+      }
+      if (m.patterns.length) await this.fresh(node, false);
+      else if (!node.scanned || m.exact.some((e) => !node.dirs.has(e) && !node.leaves.has(e))) await this.fresh(node, true);
+      const names = m.patterns.length ? new Set([...node.dirs.keys(), ...node.leaves]) : new Set(m.exact);
+      for (const name of names) {
+        if (!matches(m, name)) continue;
+        const child = node.dirs.get(name);
+        if (lastPart) {
+          if (child) emit(prefix + name, name, false);
+          if (node.leaves.has(name)) emit(prefix + name, name, true);
+        } else if (child) {
+          await visit(child, i + 1, prefix + name + '.');
+        }
+      }
+    };
+    await visit(this.root, 0, '');
+    return out;
+  }
+
+  private async globstarAll(node: DirNode, prefix: string, emit: (p: string, n: string, leaf: boolean) => void, over: () => boolean): Promise<void> {
+    for (const leaf of node.leaves) emit(prefix + leaf, leaf, true);
+    for (const [name, child] of node.dirs) {
+      if (over()) throw new LimitError(`globstar query visits more than ${this.limits.maxVisited} index nodes (limit maxVisited)`);
+      emit(prefix + name, name, false);
+      await this.fresh(child, false);
+      await this.globstarAll(child, prefix + name + '.', emit, over);
+    }
+  }
+
+  /**
+   * The direct children of a branch given by its exact dotted name ('' for the root), or null
+   * when there is no such branch. No globbing: `*` in a prefix is just a character.
+   */
+  async children(prefix: string): Promise<FoundNode[] | null> {
+    let node = this.root;
+    const parts = prefix === '' ? [] : prefix.split('.');
+    for (const part of parts) {
+      await this.fresh(node, !node.dirs.has(part));
+      const child = node.dirs.get(part);
+      if (!child) return null;
+      node = child;
+    }
+    await this.fresh(node, false);
+    const base = prefix === '' ? '' : prefix + '.';
+    const out: FoundNode[] = [];
+    for (const name of node.dirs.keys()) out.push({ path: base + name, name, isLeaf: false });
+    for (const name of node.leaves) out.push({ path: base + name, name, isLeaf: true });
+    return out;
+  }
+
+  /** Every metric name (graphite's /metrics/index.json), sorted. */
+  async allLeaves(): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (node: DirNode, prefix: string, depth: number): Promise<void> => {
+      if (depth > MAX_DEPTH) return;
+      await this.fresh(node, false);
+      for (const leaf of node.leaves) out.push(prefix + leaf);
+      for (const [name, child] of node.dirs) await walk(child, prefix + name + '.', depth + 1);
+    };
+    await walk(this.root, '', 0);
+    return out.sort();
+  }
+}
