@@ -65,6 +65,7 @@ export class SottoServer {
   private carbonQueued = false;
   private startSec = 0;
   private running = false;
+  private stopping: Promise<void> | null = null;
   private backend: BackendStats;
   private lastBadLog = 0;
   private badSuppressed = 0;
@@ -283,15 +284,22 @@ export class SottoServer {
    * Stops accepting, flushes what is pending (stamped with the next scheduled flush time, so it
    * never overwrites the previous flush's Whisper slot), writes it, closes files and sockets.
    */
-  async stop(): Promise<void> {
-    if (!this.running) return;
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.statsdListener?.close();
     await this.carbon?.close();
     await this.admin?.close();
-    const at = this.nextFlushAt(this.clock());
-    await this.collect(at, Math.round(at / 1000));
+    if (wasRunning) {
+      const at = this.nextFlushAt(this.clock());
+      await this.collect(at, Math.round(at / 1000));
+    }
     await this.writes;
     await Promise.all(this.forwarders.map((f) => f.close()));
     await this.store?.close();
