@@ -12,7 +12,9 @@ import { createStatsdSource, type StatsdSource } from './statsd/source.js';
 import type { BackendStats } from './statsd/names.js';
 import { CarbonListener } from './carbon/listen.js';
 import { Forwarder, toPlaintext } from './carbon/forward.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp, type HttpApp } from './http/app.js';
+import { WhisperWriter, type WriteReport } from './store/writer.js';
+import { loadStorageRules } from './config/storage-rules.js';
 import { VERSION } from './version.js';
 
 /** Where points go: the Whisper writer in production, anything with this shape in tests. */
@@ -23,6 +25,17 @@ export interface PointStore {
   close(): Promise<void>;
 }
 
+/** The production store: the Whisper writer with the storage rules from conf/ (reloaded on SIGHUP). */
+export async function openWhisperStore(config: SottoConfig): Promise<PointStore> {
+  const rules = await loadStorageRules(config.storageSchemas, config.storageAggregation);
+  const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
+  return {
+    write: (points, now) => writer.write(points, now),
+    reload: async () => writer.setRules(await loadStorageRules(config.storageSchemas, config.storageAggregation)),
+    close: () => writer.close(),
+  };
+}
+
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
@@ -30,8 +43,8 @@ export interface Logger {
 
 export interface ServerOptions {
   config: SottoConfig;
-  /** Opens the store; called by start(). */
-  openStore(config: SottoConfig): Promise<PointStore>;
+  /** Opens the store; called by start(). Default: openWhisperStore. */
+  openStore?(config: SottoConfig): Promise<PointStore>;
   logger?: Logger;
   /** Milliseconds clock (injected in tests). */
   clock?: () => number;
@@ -57,6 +70,8 @@ export class SottoServer {
   private carbon: CarbonListener | null = null;
   private admin: AdminServer | null = null;
   private httpServer: http.Server | null = null;
+  private httpApp: HttpApp | null = null;
+  private storeErrors = 0;
   private forwarders: Forwarder[] = [];
   private readonly listeners = new Set<(e: FlushEvent) => void>();
   private timer: NodeJS.Timeout | null = null;
@@ -109,7 +124,7 @@ export class SottoServer {
     const c = this.config;
     this.startSec = Math.round(this.clock() / 1000);
     this.backend.lastFlush = this.startSec;
-    this.store = await this.opts.openStore(c);
+    this.store = await (this.opts.openStore ?? openWhisperStore)(c);
     this.forwarders = forwardTargets(c).map((t) => new Forwarder({ ...t, maxBufferBytes: c.forwardBufferBytes, warn: (m) => this.log.warn(m) }));
     const agg = this.statsd.aggregator;
     const clock = this.clock;
@@ -145,6 +160,7 @@ export class SottoServer {
         onFlush: (l) => this.onFlush(l),
         health: () => ({ lastFlush: this.backend.lastFlush === this.startSec ? null : this.backend.lastFlush, status: this.adminHealth, version: VERSION }),
       });
+      this.httpApp = app;
       const server = http.createServer(app);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -238,7 +254,7 @@ export class SottoServer {
   private async writeFlush(points: MetricPoint[], timestamp: number, storeNow?: number): Promise<void> {
     const started = this.clock();
     try {
-      await this.store!.write(points, storeNow);
+      this.reportErrors(await this.store!.write(points, storeNow));
       this.backend.lastFlush = Math.round(this.clock() / 1000);
     } catch (err) {
       this.backend.lastException = Math.round(this.clock() / 1000);
@@ -254,6 +270,15 @@ export class SottoServer {
     }
   }
 
+  /** Names the writer could not store (bad names, unwritable files): the first one of each batch, and a count. */
+  private reportErrors(report: unknown): void {
+    const errors = (report as Partial<WriteReport> | undefined)?.errors;
+    if (!errors || errors.length === 0) return;
+    this.storeErrors += errors.length;
+    const first = errors[0]!;
+    this.log.warn(`store: ${errors.length} metric(s) not written, e.g. ${JSON.stringify(first.name)}: ${first.message} (${this.storeErrors} so far)`);
+  }
+
   private storeCarbon(points: MetricPoint[]): void {
     for (const p of points) this.carbonPending.push(p);
     if (this.carbonQueued) return;
@@ -263,7 +288,7 @@ export class SottoServer {
       const batch = this.carbonPending;
       this.carbonPending = [];
       try {
-        await this.store!.write(batch);
+        this.reportErrors(await this.store!.write(batch));
       } catch (err) {
         this.log.warn(`store: writing ${batch.length} carbon points failed: ${(err as Error).message}`);
       }
@@ -303,6 +328,7 @@ export class SottoServer {
     await this.writes;
     await Promise.all(this.forwarders.map((f) => f.close()));
     await this.store?.close();
+    this.httpApp?.close();
     if (this.httpServer) {
       const s = this.httpServer;
       await new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections?.(); });

@@ -2,9 +2,9 @@
 // SIGTERM/SIGINT stop the server (flushing what is pending), SIGHUP reloads the storage rules.
 // The process ends by itself once everything is closed; failures set process.exitCode.
 import type { Argv, CommandModule } from 'yargs';
-import { OPTIONS, ConfigError, defaults, type SottoConfig } from '../config/options.js';
+import { OPTIONS, ConfigError, defaults } from '../config/options.js';
 import { describeOptions, loadConfig, type LoadedConfig } from '../config/load.js';
-import { SottoServer, type PointStore } from '../server.js';
+import { SottoServer } from '../server.js';
 
 function withConfigFlags<T>(y: Argv<T>): Argv<T> {
   let out: Argv<T> = y.option('config', { type: 'string', describe: 'config file (default conf/sotto.json when present)' }) as Argv<T>;
@@ -37,21 +37,6 @@ function load(argv: Record<string, unknown>): LoadedConfig | null {
   }
 }
 
-/** The Whisper store (the store helper's writer + storage rules), loaded lazily. */
-async function openWhisperStore(config: SottoConfig): Promise<PointStore> {
-  const writerModule: string = '../store/writer.js';
-  const rulesModule: string = '../config/storage-rules.js';
-  const { WhisperWriter } = await import(writerModule);
-  const { loadStorageRules } = await import(rulesModule);
-  const rules = await loadStorageRules(config.storageSchemas, config.storageAggregation);
-  const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
-  return {
-    write: (points, now) => writer.write(points, now),
-    reload: async () => writer.setRules(await loadStorageRules(config.storageSchemas, config.storageAggregation)),
-    close: () => writer.close(),
-  };
-}
-
 export const serveCommand: CommandModule = {
   command: 'serve',
   describe: 'run the collector: statsd UDP/TCP, carbon plaintext, admin port, HTTP API and web page',
@@ -59,7 +44,7 @@ export const serveCommand: CommandModule = {
   handler: async (argv) => {
     const loaded = load(argv as Record<string, unknown>);
     if (!loaded) return;
-    const server = new SottoServer({ config: loaded.config, openStore: openWhisperStore });
+    const server = new SottoServer({ config: loaded.config });
     try {
       await server.start();
     } catch (err) {
