@@ -67,6 +67,8 @@ export class Aggregator implements SampleSink {
   private lines = 0;
   /** Cumulative, for the admin `stats` command (etsy `messages.bad_lines_seen`). */
   badLinesTotal = 0;
+  /** Cumulative packets since start (tests and benchmarks wait on it). */
+  packetsTotal = 0;
   lastMessageSeen = 0;
 
   constructor(config: AggregatorConfig) {
@@ -89,6 +91,7 @@ export class Aggregator implements SampleSink {
   /** One packet: counts it and its lines, applies every value. `nowMs` is when it arrived. */
   packet(text: string, nowMs: number): void {
     this.packets++;
+    this.packetsTotal++;
     this.lines += parsePacket(text, this.parseOptions, this);
     this.lastMessageSeen = nowMs;
   }
