@@ -37,6 +37,8 @@ export interface TracelogSource extends FlushSource {
   stop(): Promise<void>;
   /** The bound syslog address (port 0 → the port the OS chose), or null. */
   syslogAddress(): AddressInfo | null;
+  /** Synchronous: the points of every bucket that has ended by `timestampMs`, and the source's own counters. */
+  flush(timestampMs: number): MetricPoint[];
 }
 
 /** Bad lines reported through `log` per flush interval at most (they are all counted). */

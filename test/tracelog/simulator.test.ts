@@ -175,6 +175,7 @@ t.test(`simulated instances through rotation and restarts give exactly the plann
     }
     appendFileSync(live2, chunk2);
     // sotto down during steps 15 and 33, back before their flush
+    if (src === null) src = await newSource();
     if (step === 14 || step === 32) {
       await src.settle();
       collect(src.flush(FROZEN));
@@ -182,7 +183,6 @@ t.test(`simulated instances through rotation and restarts give exactly the plann
       src = null;
       continue;
     }
-    if (src === null) src = await newSource();
     await src.settle();
     collect(src.flush(FROZEN));
   }
