@@ -37,6 +37,8 @@ export interface TracelogSource extends FlushSource {
   stop(): Promise<void>;
   /** The bound syslog address (port 0 → the port the OS chose), or null. */
   syslogAddress(): AddressInfo | null;
+  /** Resolves once the state saved at the last flush is on disk. */
+  saved(): Promise<void>;
   /** Synchronous: the points of every bucket that has ended by `timestampMs`, and the source's own counters. */
   flush(timestampMs: number): MetricPoint[];
 }
@@ -143,5 +145,7 @@ export function createTracelogSource(input: Partial<TracelogOptions>, deps: Trac
     },
 
     syslogAddress: () => syslog?.address() ?? null,
+
+    saved: () => saving,
   };
 }
