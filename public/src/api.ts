@@ -81,6 +81,12 @@ export async function render(req: RenderRequest, signal?: AbortSignal): Promise<
   }
 }
 
+/** sotto's /api/health: status, version, `metrics` (names known), `lastFlush`, … */
+export async function health(): Promise<Record<string, unknown>> {
+  const body = await request('/api/health');
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+}
+
 export interface DashboardSummary {
   name: string;
   author: string | null;

@@ -1,12 +1,12 @@
 // The page's composition root: owns the PageState, mirrors it into the URL, and wires the tree,
 // search, expression box, graph cards, time controls, dashboards, empty state and shortcuts.
-import { findChildren, loadDashboard, metricIndex, render } from './api.js';
+import { findChildren, health, loadDashboard, metricIndex, render } from './api.js';
 import { DashboardDialog } from './dashboards.js';
 import { button, el, isTyping, replace } from './dom.js';
 import { GraphCard, type GraphContext } from './graphs.js';
 import { SearchBox } from './search.js';
 import { dashboardState, emptyGraph, normalizeState, stateFromQuery, stateToQuery, type GraphState, type PageState } from './state.js';
-import { statsdView, type StatsdKind } from './statsd.js';
+import { onlyInternalMetrics, statsdView, type StatsdKind } from './statsd.js';
 import { absoluteRange, describeRange, endsNow, fromLocalInput, PRESETS, resolveRange, toLocalInput, zoomOut } from './time.js';
 import { TreeView } from './tree.js';
 import { childCounts, TreeModel } from './treeModel.js';
@@ -216,23 +216,37 @@ class App {
     return this.index.names;
   }
 
-  /** A fresh install: explain how to send a first metric, and look again until one arrives. */
+  /**
+   * A fresh install: explain how to send a first metric, and look again until one arrives.
+   * sotto's own statistics (stats.statsd.*, …) appear with the first flush and do not count.
+   */
   private async checkEmpty(): Promise<void> {
-    let top: unknown[] = [];
-    try {
-      top = await findChildren('');
-    } catch {
-      return; // the tree shows the error
-    }
-    $('empty').hidden = top.length > 0;
-    if (top.length > 0) return;
+    const first = await this.userMetricsState();
+    $('empty').hidden = first.hasUserMetrics;
+    if (first.hasUserMetrics) return;
+    this.showFirstMetricCommand(first.statsdPort);
     const timer = window.setInterval(async () => {
-      const now = await findChildren('').catch(() => []);
-      if (!now.length) return;
+      const now = await this.userMetricsState().catch(() => null);
+      if (!now?.hasUserMetrics) return;
       clearInterval(timer);
       $('empty').hidden = true;
       await this.tree.refresh();
     }, EMPTY_POLL_MS);
+  }
+
+  private async userMetricsState(): Promise<{ hasUserMetrics: boolean; statsdPort: number | null }> {
+    const h = await health().catch(() => ({}) as Record<string, unknown>);
+    const statsdPort = typeof h.statsdPort === 'number' ? h.statsdPort : null;
+    // A count above what sotto writes for itself settles it without listing every name.
+    if (typeof h.metrics === 'number' && h.metrics > 100) return { hasUserMetrics: true, statsdPort };
+    const names = await metricIndex().catch(() => null);
+    return { hasUserMetrics: names === null || !onlyInternalMetrics(names), statsdPort };
+  }
+
+  /** The one-liner for a first metric, aimed at this server and its statsd port (statsd's 8125 unless told). */
+  private showFirstMetricCommand(port: number | null): void {
+    const local = ['localhost', '127.0.0.1', '[::1]', ''].includes(location.hostname);
+    $('empty-command').textContent = `echo "foo:1|c" | nc -u -w0 ${local ? '127.0.0.1' : location.hostname} ${port ?? 8125}`;
   }
 
   private async submitExpression(): Promise<void> {

@@ -29,7 +29,10 @@ export class GraphCard {
   readonly element: HTMLElement;
   private readonly chart: Chart;
   private readonly title = el('h2', { class: 'graph-title' });
-  private readonly status = el('span', { class: 'graph-status', 'aria-live': 'polite' });
+  private readonly status = el('span', { class: 'graph-status' });
+  private readonly liveStatus = el('span', { class: 'graph-live', title: 'updated after each flush (/stream)' });
+  /** Refreshes triggered by the event stream (also shown as `data-live-updates`). */
+  private liveUpdates = 0;
   private readonly targetList = el('ul', { class: 'targets', 'aria-label': 'targets' });
   private readonly errors = el('div', { class: 'graph-error', role: 'alert' });
   private readonly legend = el('table', { class: 'legend' });
@@ -51,7 +54,7 @@ export class GraphCard {
     this.upButton = button('↑', () => ctx.move(this, -1), { class: 'icon-button', 'aria-label': 'move graph up', title: 'move up' });
     this.downButton = button('↓', () => ctx.move(this, 1), { class: 'icon-button', 'aria-label': 'move graph down', title: 'move down' });
     const remove = button('×', () => ctx.remove(this), { class: 'icon-button', 'aria-label': 'remove graph', title: 'remove graph' });
-    const header = el('header', { class: 'graph-header' }, this.title, this.status, el('span', { class: 'graph-tools' }, this.upButton, this.downButton, remove));
+    const header = el('header', { class: 'graph-header' }, this.title, this.status, this.liveStatus, el('span', { class: 'graph-tools' }, this.upButton, this.downButton, remove));
     this.element = el('section', { class: 'graph-card' }, header, this.targetList, this.errors, this.chart.element, this.legend);
     this.element.addEventListener('pointerdown', () => ctx.activate(this));
     this.element.addEventListener('focusin', () => ctx.activate(this));
@@ -72,8 +75,9 @@ export class GraphCard {
     this.title.textContent = this.graph.title || this.graph.targets.join(', ');
     replace(this.targetList, ...this.graph.targets.map((t) => this.chip(t)));
     const { from, until } = this.ctx.range();
-    if (`${from}\n${until}\n${this.graph.targets.join('\n')}` !== this.loadedKey) void this.load();
-    this.syncLive();
+    const stale = `${from}\n${until}\n${this.graph.targets.join('\n')}` !== this.loadedKey;
+    if (stale) void this.load();
+    this.syncLive(!stale);
   }
 
   private chip(target: string): HTMLElement {
@@ -133,22 +137,33 @@ export class GraphCard {
     if (this.series.some((s) => s.points.some((p) => p[1] !== null))) this.ctx.drawn();
   }
 
-  /** Watches /stream while the range ends now and live updates are on; falls back to polling. */
-  private syncLive(): void {
+  /**
+   * Watches /stream while the range ends now and live updates are on; falls back to polling.
+   * `catchUp`: fetch at once when watching starts (live resumed; points may have come meanwhile).
+   */
+  private syncLive(catchUp: boolean): void {
     const { live } = this.ctx.range();
     const key = live ? this.graph.targets.join('\n') : '';
     if (key === this.watchKey) return;
     this.stopLive();
     this.watchKey = key;
     if (!key) return;
+    this.liveStatus.textContent = 'live';
     this.stopWatching = watch(
       this.graph.targets,
-      () => this.refreshSoon(),
+      () => {
+        this.liveUpdates++;
+        this.element.dataset.liveUpdates = String(this.liveUpdates);
+        this.liveStatus.textContent = `live · ${new Date().toLocaleTimeString()}`;
+        this.refreshSoon();
+      },
       () => {
         this.stopWatching = null;
+        this.liveStatus.textContent = 'live (polling)';
         this.poll = window.setInterval(() => this.refreshSoon(), POLL_MS);
       },
     );
+    if (catchUp) this.refreshSoon();
   }
 
   /** Coalesces a burst of flush events into one fetch; waits while the user is brushing. */
@@ -162,6 +177,7 @@ export class GraphCard {
   }
 
   private stopLive(): void {
+    this.liveStatus.textContent = '';
     this.stopWatching?.();
     this.stopWatching = null;
     clearInterval(this.poll);

@@ -55,3 +55,13 @@ export const KIND_LABELS: Record<StatsdKind, string> = {
   counter: 'rate',
   legacyCounter: 'rate',
 };
+
+// What statsd (and sotto) write about themselves at every flush, in both namespaces:
+// stats.statsd.numStats, stats.counters.statsd.bad_lines_seen.count, stats.gauges.statsd.*,
+// legacy stats_counts.statsd.* and statsd.numStats.
+const INTERNAL = /^(?:stats(?:_counts)?\.)?(?:(?:counters|gauges|timers|sets)\.)?statsd\./;
+
+/** True when no metric is the user's: nothing at all, or only sotto's own statistics. */
+export function onlyInternalMetrics(names: readonly string[]): boolean {
+  return names.every((n) => INTERNAL.test(n));
+}

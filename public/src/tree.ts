@@ -246,6 +246,8 @@ export class TreeView {
     if (scroll) {
       const i = this.opts.model.indexOf(path);
       const c = this.opts.container;
+      // Size the list first: scrollTop is clamped to the current height.
+      this.spacer.style.height = `${this.opts.model.rows().length * ROW_HEIGHT}px`;
       if (i >= 0) {
         const top = i * ROW_HEIGHT;
         if (top < c.scrollTop) c.scrollTop = top;

@@ -1,6 +1,6 @@
 // What the server sends for the page itself: the HTML with a strict CSP, the compiled modules,
 // d3 from node_modules (never a CDN) with long caching, correct content types, nothing else.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { staticRoutes } from '../../lib/http/static.js';
 import { ensurePageBuilt } from './support/build.js';
 
-async function serve(t: Tap.Test, options?: Parameters<typeof staticRoutes>[0]): Promise<string> {
+async function serve(t: Test, options?: Parameters<typeof staticRoutes>[0]): Promise<string> {
   const app = express();
   app.use(staticRoutes(options));
   const server = app.listen(0, '127.0.0.1');

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ interface Answer {
   type: string;
 }
 
-async function serve(t: Tap.Test) {
+async function serve(t: Test) {
   const root = mkdtempSync(join(tmpdir(), 'sotto-dash-'));
   const dataDir = join(root, 'data');
   mkdirSync(dataDir);

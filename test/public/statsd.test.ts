@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classify, statsdView } from '../../public/src/statsd.js';
+import { classify, onlyInternalMetrics, statsdView } from '../../public/src/statsd.js';
 
 // What etsy statsd 0.9 writes for a timer with percentThreshold [90, 95] and for a counter
 // (legacyNamespace false), per ../shared/reference/statsd.md §2–3.
@@ -37,4 +37,23 @@ t.test('other nodes are nothing special', async (t) => {
   t.equal(classify('stats.timers.api', false, null), null, 'children not loaded yet');
   t.equal(classify('stats.timers.api', false, ['login', 'logout']), null);
   t.equal(classify('stats.counters', false, ['rate', 'count', 'other', 'more']), null, 'a namespace that happens to hold rate and count');
+});
+
+t.test("a fresh install's own statistics do not count as metrics; anything else does", async (t) => {
+  // What sotto writes by itself at each flush (seen in a data directory after a flush with no input).
+  const own = [
+    'stats.counters.statsd.bad_lines_seen.count',
+    'stats.counters.statsd.packets_received.rate',
+    'stats.gauges.statsd.timestamp_lag',
+    'stats.statsd.graphiteStats.last_flush',
+    'stats.statsd.numStats',
+    'stats.statsd.processing_time',
+    'stats_counts.statsd.bad_lines_seen',
+    'statsd.numStats',
+  ];
+  t.ok(onlyInternalMetrics([]));
+  t.ok(onlyInternalMetrics(own));
+  t.notOk(onlyInternalMetrics([...own, 'stats.counters.foo.count']));
+  t.notOk(onlyInternalMetrics(['stats.statsdx.y']));
+  t.notOk(onlyInternalMetrics(['carbon.agents.host.cpu']));
 });

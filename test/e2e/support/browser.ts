@@ -5,23 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Test } from 'tap';
 import { requirePeer } from '../../support/interop.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
 
-interface TapTest {
-  teardown(fn: () => unknown): void;
-  fail(message: string): unknown;
-  skip(message: string): unknown;
-  passing(): boolean;
-  name: string;
+/**
+ * requirePeer() for a tap 21 test: its TapLike declares `skip(message)`, which tap's overloaded
+ * `skip` does not match in type (it does at run time).
+ */
+export function needPeer(t: Test, peer: string, available: boolean, howToInstall: string): boolean {
+  return requirePeer(t as unknown as Parameters<typeof requirePeer>[0], peer, available, howToInstall);
 }
 
 /** Launches Chromium for the test file; null (test failed or skipped) when there is none. */
-export async function launchBrowser(t: TapTest, options: { timezoneId?: string; locale?: string; colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<BrowserContext | null> {
-  if (!requirePeer(t, 'chromium', existsSync(CHROMIUM), 'apt-get install -y chromium')) return null;
+export async function launchBrowser(t: Test, options: { timezoneId?: string; locale?: string; colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<BrowserContext | null> {
+  if (!needPeer(t, 'chromium', existsSync(CHROMIUM), 'apt-get install -y chromium')) return null;
   const profile = mkdtempSync(join(tmpdir(), 'sotto-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -51,7 +52,7 @@ export interface WatchedPage {
 }
 
 /** A new tab that records errors and dialogs and is photographed if the test fails. */
-export async function openPage(t: TapTest, context: BrowserContext, name: string, acceptDialogs = false): Promise<WatchedPage> {
+export async function openPage(t: Test, context: BrowserContext, name: string, acceptDialogs = false): Promise<WatchedPage> {
   const page = await context.newPage();
   await page.bringToFront();
   const watched: WatchedPage = { page, errors: [], failed: [], dialogs: [] };
