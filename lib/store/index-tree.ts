@@ -10,6 +10,7 @@
 //    one stat per visited directory and never rescans unchanged subtrees. (fs.watch is not
 //    recursive on Linux and needs one watcher per directory; polling mtimes scales better.)
 import fs from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { metricNameProblem, WHISPER_SUFFIX } from './paths.js';
 import { LimitError } from '../render/errors.js';
@@ -37,7 +38,18 @@ class DirNode {
   scanned = false;
   mtimeMs = -1;
   checkedAt = -Infinity;
-  constructor(readonly fsPath: string) {}
+  /** Where the directory really is (symlinks resolved), to refuse symlink loops. */
+  constructor(
+    readonly fsPath: string,
+    readonly realPath: string,
+    readonly parent: DirNode | null,
+  ) {}
+
+  /** True when `real` is this directory or one of its ancestors (following it would loop). */
+  loopsTo(real: string): boolean {
+    for (let n: DirNode | null = this; n; n = n.parent) if (n.realPath === real) return true;
+    return false;
+  }
 }
 
 const MAX_DEPTH = 64;
@@ -55,7 +67,14 @@ export class MetricIndex {
   private leafCount = 0;
 
   constructor(private readonly opts: IndexOptions) {
-    this.root = new DirNode(path.resolve(opts.dataDir));
+    const root = path.resolve(opts.dataDir);
+    let real = root;
+    try {
+      real = realpathSync(root);
+    } catch {
+      // not there yet: scanning finds nothing until it is
+    }
+    this.root = new DirNode(root, real, null);
     this.limits = opts.limits ?? DEFAULT_GLOB_LIMITS;
     this.revalidateMs = opts.revalidateMs ?? 1000;
     this.clock = opts.clock ?? Date.now;
@@ -63,17 +82,8 @@ export class MetricIndex {
 
   /** Walks the whole data directory once (call at start). */
   async build(): Promise<void> {
-    const seen = new Set<string>();
     const walk = async (node: DirNode, depth: number): Promise<void> => {
       if (depth > MAX_DEPTH) return;
-      try {
-        const st = await fs.stat(node.fsPath);
-        const id = `${st.dev}:${st.ino}`;
-        if (seen.has(id)) return; // a symlink loop
-        seen.add(id);
-      } catch {
-        return;
-      }
       await this.scan(node);
       for (const child of node.dirs.values()) await walk(child, depth + 1);
     };
@@ -96,27 +106,31 @@ export class MetricIndex {
       entries = [];
       mtimeMs = -1;
     }
-    const dirs = new Set<string>();
+    const dirs = new Map<string, string>();
     const leaves = new Set<string>();
     for (const e of entries) {
       let isDir = e.isDirectory();
       let isFile = e.isFile();
+      let real = path.join(node.realPath, e.name);
       if (e.isSymbolicLink()) {
         try {
-          const st = await fs.stat(path.join(node.fsPath, e.name));
+          const full = path.join(node.fsPath, e.name);
+          const st = await fs.stat(full);
           [isDir, isFile] = [st.isDirectory(), st.isFile()];
+          if (isDir) real = await fs.realpath(full);
         } catch {
           continue;
         }
+        if (isDir && node.loopsTo(real)) continue;
       }
-      if (isDir && validComponent(e.name)) dirs.add(e.name);
+      if (isDir && validComponent(e.name)) dirs.set(e.name, real);
       else if (isFile && e.name.endsWith(WHISPER_SUFFIX)) {
         const base = e.name.slice(0, -WHISPER_SUFFIX.length);
         if (validComponent(base)) leaves.add(base);
       }
     }
     for (const name of [...node.dirs.keys()]) if (!dirs.has(name)) this.dropDir(node, name);
-    for (const name of dirs) if (!node.dirs.has(name)) node.dirs.set(name, new DirNode(path.join(node.fsPath, name)));
+    for (const [name, real] of dirs) if (!node.dirs.has(name)) node.dirs.set(name, new DirNode(path.join(node.fsPath, name), real, node));
     this.leafCount += leaves.size - node.leaves.size;
     node.leaves.clear();
     for (const l of leaves) node.leaves.add(l);
@@ -155,7 +169,7 @@ export class MetricIndex {
       for (const part of parts.slice(0, -1)) {
         let child = node.dirs.get(part);
         if (!child) {
-          child = new DirNode(path.join(node.fsPath, part));
+          child = new DirNode(path.join(node.fsPath, part), path.join(node.realPath, part), node);
           child.scanned = true;
           node.dirs.set(part, child);
         }

@@ -77,7 +77,7 @@ export function* archiveFetch(archive: ArchiveInfo, index: number, fromTime: num
   }
   const fromOffset = slotOffset(archive, base, fromInterval);
   const untilOffset = slotOffset(archive, base, untilInterval);
-  const series: Uint8Array = yield* readBetween(archive, fromOffset, untilOffset);
+  const series: Uint8Array = yield readBetween(archive, fromOffset, untilOffset);
   return { timeInfo: [fromInterval, untilInterval, step], values: decodeSeries(series, fromInterval, step) };
 }
 

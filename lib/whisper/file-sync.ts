@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { CorruptWhisperFile } from './errors.js';
 import { decodeHeader, headerBytesNeeded, type Header } from './header.js';
 import { BASE, READ, WRITE, type OpGenerator } from './ops.js';
+import { WriteBuffer } from './write-buffer.js';
 
 const FIRST_READ = 4096;
 
@@ -72,14 +73,22 @@ function archiveAt(header: Header, offset: number): number {
   return 0;
 }
 
-/** Runs a pure Whisper algorithm against `fd`, using and updating `state`. */
+/**
+ * Runs a pure Whisper algorithm against `fd`, using and updating `state`. The operation's writes
+ * are collected and written at its end, adjacent slots together (see write-buffer.ts); if the
+ * operation fails nothing is written.
+ */
 export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGenerator<R>): R {
   const { header, bases, windows } = state;
   const archives = header.archives;
+  const pending = new WriteBuffer();
   let answer: unknown = undefined;
   for (;;) {
     const step = gen.next(answer);
-    if (step.done) return step.value;
+    if (step.done) {
+      for (const run of pending.drain()) writeAllSync(fd, run.data, run.offset);
+      return step.value;
+    }
     const op = step.value;
     if (op.kind === BASE) {
       let base = bases[op.archive]!;
@@ -89,27 +98,18 @@ export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGe
       }
       answer = base;
     } else if (op.kind === READ) {
-      if (windows === null) {
-        answer = readExactlySync(fd, path, op.offset, op.length);
-        continue;
-      }
-      const pair = windows[archiveAt(header, op.offset)]!;
-      const end = op.offset + op.length;
-      const hit = [pair[0], pair[1]].find((w) => w !== null && op.offset >= w.start && end <= w.start + w.bytes.length);
-      if (hit) {
-        answer = hit.bytes.slice(op.offset - hit.start, end - hit.start);
-      } else {
-        const bytes = readExactlySync(fd, path, op.offset, op.length);
-        pair[1] = pair[0];
-        pair[0] = { start: op.offset, bytes: bytes.slice() };
-        answer = bytes;
+      const first = readRange(fd, path, state, pending, op.offset, op.length);
+      if (op.length2 === 0) answer = first;
+      else {
+        const second = readRange(fd, path, state, pending, op.offset2, op.length2);
+        const joined = new Uint8Array(first.length + second.length);
+        joined.set(first, 0);
+        joined.set(second, first.length);
+        answer = joined;
       }
     } else if (op.kind === WRITE) {
       const data = op.data!;
-      let written = 0;
-      while (written < data.length) {
-        written += fs.writeSync(fd, data, written, data.length - written, op.offset + written);
-      }
+      pending.add(op.offset, data);
       for (let i = 0; i < archives.length; i++) {
         if (archives[i]!.offset === op.offset) bases[i] = uint32At(data, 0);
       }
@@ -125,4 +125,30 @@ export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGe
       answer = undefined;
     }
   }
+}
+
+/** `length` bytes at `offset` as the operation sees them: cached window, or disk plus its own pending writes. */
+function readRange(fd: number, path: string, state: FileState, pending: WriteBuffer, offset: number, length: number): Uint8Array {
+  const windows = state.windows;
+  if (windows === null) {
+    const bytes = readExactlySync(fd, path, offset, length);
+    pending.overlay(offset, bytes);
+    return bytes;
+  }
+  const pair = windows[archiveAt(state.header, offset)]!;
+  const end = offset + length;
+  for (let k = 0; k < 2; k++) {
+    const w = pair[k];
+    if (w && offset >= w.start && end <= w.start + w.bytes.length) return w.bytes.slice(offset - w.start, end - w.start);
+  }
+  const bytes = readExactlySync(fd, path, offset, length);
+  pending.overlay(offset, bytes);
+  pair[1] = pair[0];
+  pair[0] = { start: offset, bytes: bytes.slice() };
+  return bytes;
+}
+
+function writeAllSync(fd: number, data: Uint8Array, offset: number): void {
+  let written = 0;
+  while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written, offset + written);
 }

@@ -13,14 +13,17 @@ export const WRITE = 1;
 export const BASE = 2;
 
 /**
- * One I/O request. READ answers with a Uint8Array of exactly `length` bytes at `offset`; WRITE
- * writes `data` at `offset` and answers nothing; BASE answers with the uint32 timestamp stored in
- * the first slot of archive number `archive` (0 means the archive is empty).
+ * One I/O request. READ answers with a Uint8Array of exactly `length` bytes at `offset`, followed
+ * by `length2` bytes at `offset2` when `length2` > 0 (a read that wraps around an archive's end);
+ * WRITE writes `data` at `offset` and answers nothing; BASE answers with the uint32 timestamp
+ * stored in the first slot of archive number `archive` (0 means the archive is empty).
  */
 export interface Op {
   kind: typeof READ | typeof WRITE | typeof BASE;
   offset: number;
   length: number;
+  offset2: number;
+  length2: number;
   data: Uint8Array | null;
   archive: number;
 }
@@ -28,16 +31,16 @@ export interface Op {
 /** A pure Whisper algorithm: yields Ops, receives their answers, returns R. */
 export type OpGenerator<R> = Generator<Op, R, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function readOp(offset: number, length: number): Op {
-  return { kind: READ, offset, length, data: null, archive: -1 };
+export function readOp(offset: number, length: number, offset2 = 0, length2 = 0): Op {
+  return { kind: READ, offset, length, offset2, length2, data: null, archive: -1 };
 }
 
 export function writeOp(offset: number, data: Uint8Array): Op {
-  return { kind: WRITE, offset, length: data.length, data, archive: -1 };
+  return { kind: WRITE, offset, length: data.length, offset2: 0, length2: 0, data, archive: -1 };
 }
 
 export function baseOp(archive: number, info: ArchiveInfo): Op {
-  return { kind: BASE, offset: info.offset, length: 4, data: null, archive };
+  return { kind: BASE, offset: info.offset, length: 4, offset2: 0, length2: 0, data: null, archive };
 }
 
 /** Python's floor modulo for a positive divisor (JS % keeps the dividend's sign). */
@@ -113,13 +116,13 @@ export function packPoints(points: readonly (readonly [number, number])[]): Uint
 }
 
 /**
- * Writes `bytes` (whole points) into the ring of `archive` starting at byte `offset`, wrapping at
- * the archive's end. whisper.py writes the part beyond the end at the archive's start; if even that
- * part is longer than the archive (possible only with future points) it would run into the next
- * archive or past the end of the file. Here later points simply overwrite earlier ones in the ring,
- * which gives the same bytes whenever whisper.py stays inside the archive.
+ * The writes that put `bytes` (whole points) into the ring of `archive` from byte `offset` on,
+ * wrapping at the archive's end. whisper.py writes the part beyond the end at the archive's start;
+ * if even that part is longer than the archive (possible only with future points) it would run
+ * into the next archive or past the end of the file. Here later points simply overwrite earlier
+ * ones in the ring, which gives the same bytes whenever whisper.py stays inside the archive.
  */
-export function* writeRing(archive: ArchiveInfo, offset: number, bytes: Uint8Array): OpGenerator<void> {
+export function ringWrites(archive: ArchiveInfo, offset: number, bytes: Uint8Array): Op[] {
   let start = offset;
   let data = bytes;
   if (data.length > archive.size) {
@@ -128,28 +131,18 @@ export function* writeRing(archive: ArchiveInfo, offset: number, bytes: Uint8Arr
     data = data.subarray(skip);
   }
   const end = archive.offset + archive.size;
-  if (start + data.length <= end) {
-    yield writeOp(start, data);
-  } else {
-    const first = end - start;
-    yield writeOp(start, data.subarray(0, first));
-    yield writeOp(archive.offset, data.subarray(first));
-  }
+  if (start + data.length <= end) return [writeOp(start, data)];
+  const first = end - start;
+  return [writeOp(start, data.subarray(0, first)), writeOp(archive.offset, data.subarray(first))];
 }
 
 /**
- * Reads the slots of `archive` from byte `from` up to byte `until` as whisper.py does: one read
- * when from < until, else two reads wrapping at the archive's end (from == until reads the whole
- * ring, starting at `from`).
+ * The read of the slots of `archive` from byte `from` up to byte `until`, as whisper.py reads
+ * them: one range when from < until, else wrapping at the archive's end (from == until reads the
+ * whole ring, starting at `from`).
  */
-export function* readBetween(archive: ArchiveInfo, from: number, until: number): OpGenerator<Uint8Array> {
-  if (from < until) return (yield readOp(from, until - from)) as Uint8Array;
+export function readBetween(archive: ArchiveInfo, from: number, until: number): Op {
+  if (from < until) return readOp(from, until - from);
   const end = archive.offset + archive.size;
-  const first: Uint8Array = yield readOp(from, end - from);
-  if (until === archive.offset) return first;
-  const second: Uint8Array = yield readOp(archive.offset, until - archive.offset);
-  const joined = new Uint8Array(first.length + second.length);
-  joined.set(first, 0);
-  joined.set(second, first.length);
-  return joined;
+  return readOp(from, end - from, archive.offset, until - archive.offset);
 }

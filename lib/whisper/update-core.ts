@@ -4,7 +4,7 @@ import { aggregate } from './aggregation.js';
 import { TimestampNotCovered } from './errors.js';
 import { POINT_SIZE, type Header } from './header.js';
 import {
-  baseOp, checkInterval, floorDiv, getFloat64, getUint32, packPoint, packPoints, pyMod, readBetween, slotOffset, writeOp, writeRing,
+  baseOp, checkInterval, floorDiv, getFloat64, getUint32, packPoint, pyMod, readBetween, ringWrites, setFloat64, setUint32, slotOffset, writeOp,
   type OpGenerator,
 } from './ops.js';
 import { pySetOrder } from './pyset.js';
@@ -27,7 +27,7 @@ export function* propagate(header: Header, timestamp: number, higherIndex: numbe
   const higherPoints = floorDiv(lower.secondsPerPoint, higher.secondsPerPoint);
   const relativeFirst = higherFirstOffset - higher.offset;
   const relativeLast = (relativeFirst + higherPoints * POINT_SIZE) % higher.size;
-  const series: Uint8Array = yield* readBetween(higher, higherFirstOffset, relativeLast + higher.offset);
+  const series: Uint8Array = yield readBetween(higher, higherFirstOffset, relativeLast + higher.offset);
 
   const count = Math.floor(series.length / POINT_SIZE);
   const neighbors: (number | null)[] = new Array(count);
@@ -83,10 +83,10 @@ export function* updateOps(header: Header, value: number, timestamp: number, now
 export function preparePoints(points: readonly (readonly [number, number])[]): Point[] {
   const prepared: Point[] = new Array(points.length);
   for (let i = 0; i < points.length; i++) {
-    const [t, v] = points[i]!;
-    prepared[i] = [Math.trunc(t), +v];
+    const p = points[i]!;
+    prepared[i] = [Math.trunc(p[0]), +p[1]];
   }
-  return prepared.sort((a, b) => b[0] - a[0]);
+  return prepared.length > 1 ? prepared.sort((a, b) => b[0] - a[0]) : prepared;
 }
 
 /** One archive's share of an update_many, in the order whisper.py commits them. */
@@ -137,41 +137,57 @@ export function* updateManyOps(header: Header, newestFirst: readonly Point[], no
 function* archiveUpdateMany(header: Header, index: number, points: readonly Point[]): OpGenerator<void> {
   const archive = header.archives[index]!;
   const step = archive.secondsPerPoint;
-  const aligned: Point[] = points.map(([t, v]) => [t - pyMod(t, step), v]);
-
-  // Runs of consecutive intervals; in a run of equal intervals the last point wins. whisper.py
-  // tests `not previousInterval`, so after an interval of 0 the next point always joins the run.
-  const runs: { start: number; points: Point[] }[] = [];
-  let previous: number | null = null;
-  let run: Point[] = [];
-  for (let i = 0; i < aligned.length; i++) {
-    if (i + 1 < aligned.length && aligned[i]![0] === aligned[i + 1]![0]) continue;
-    const point = aligned[i]!;
-    if (!previous || point[0] === previous + step) {
-      run.push(point);
-    } else {
-      runs.push({ start: previous - step * (run.length - 1), points: run });
-      run = [point];
-    }
-    previous = point[0];
+  const n = points.length;
+  const aligned = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = points[i]![0];
+    aligned[i] = t - pyMod(t, step);
   }
-  if (run.length > 0) runs.push({ start: previous! - step * (run.length - 1), points: run });
+
+  // Runs of consecutive intervals, as [first point index, point count, start interval]; in a run
+  // of equal intervals the last point wins. whisper.py tests `not previousInterval`, so after an
+  // interval of 0 the next point always joins the run (and the run's start is computed from its
+  // last interval, as whisper.py does).
+  const kept: number[] = [];
+  const runs: number[] = [];
+  let previous = 0;
+  let runFirst = 0;
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && aligned[i] === aligned[i + 1]) continue;
+    const interval = aligned[i]!;
+    if (kept.length > runFirst && !(previous === 0 || interval === previous + step)) {
+      runs.push(runFirst, kept.length - runFirst, previous - step * (kept.length - runFirst - 1));
+      runFirst = kept.length;
+    }
+    kept.push(i);
+    previous = interval;
+  }
+  runs.push(runFirst, kept.length - runFirst, previous - step * (kept.length - runFirst - 1));
 
   let base: number = yield baseOp(index, archive);
-  if (base === 0) base = runs[0]!.start; // the first write to an empty archive starts at slot 0
-  for (const r of runs) {
-    yield* writeRing(archive, slotOffset(archive, base, r.start), packPoints(r.points));
+  if (base === 0) base = runs[2]!; // the first write to an empty archive starts at slot 0
+  for (let r = 0; r < runs.length; r += 3) {
+    const first = runs[r]!;
+    const count = runs[r + 1]!;
+    const bytes = new Uint8Array(count * POINT_SIZE);
+    for (let k = 0; k < count; k++) {
+      const i = kept[first + k]!;
+      setUint32(bytes, k * POINT_SIZE, aligned[i]!);
+      setFloat64(bytes, k * POINT_SIZE + 4, points[i]![1]);
+    }
+    for (const op of ringWrites(archive, slotOffset(archive, base, runs[r + 2]!), bytes)) yield op;
   }
 
   let higher = index;
   for (let lower = index + 1; lower < header.archives.length; lower++) {
     const lowerStep = header.archives[lower]!.secondsPerPoint;
-    const intervals = aligned.map(([t]) => t - pyMod(t, lowerStep));
+    const intervals: number[] = new Array(n);
+    for (let i = 0; i < n; i++) intervals[i] = aligned[i]! - pyMod(aligned[i]!, lowerStep);
     let propagateFurther = false;
     // Python iterates set(intervals); the order decides which bucket lands first in an empty archive.
-    const unique = intervals.length === 1 ? intervals : pySetOrder(intervals);
-    for (const interval of unique) {
-      if (yield* propagate(header, interval, higher, lower)) propagateFurther = true;
+    const unique = n === 1 ? intervals : pySetOrder(intervals);
+    for (let u = 0; u < unique.length; u++) {
+      if (yield* propagate(header, unique[u]!, higher, lower)) propagateFurther = true;
     }
     if (!propagateFurther) break;
     higher = lower;

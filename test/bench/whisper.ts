@@ -1,0 +1,272 @@
+// npm run bench:whisper — Whisper write and read throughput, sotto vs whisper.py in the same run.
+//
+//   updateMany with batches of 1, 10 and 100 points over 1,000 files (10s:6h,1m:7d,10m:5y),
+//   fetch of a day / week / year, and a WhisperWriter flush of 100,000 distinct keys with the
+//   main thread's longest event-loop stall during it.
+//
+// whisper.py is timed inside one Python process (as the issue's reference figures were). sotto is
+// measured three ways: the public async API (opens the file per call, like whisper.py), the same
+// API with 64 calls in flight, and the store writer's path (sync positioned I/O on cached fds and
+// headers, what the collector uses), in-thread and with worker threads.
+// Environment: BENCH_KEYS (default 100000), BENCH_ROUNDS (default 3), BENCH_DIR (default os tmp).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { create, updateMany, fetch } from '../../lib/whisper/index.js';
+import { StoreFiles } from '../../lib/store/write-files.js';
+import { WhisperWriter } from '../../lib/store/writer.js';
+import { parseStorageRules } from '../../lib/config/storage-rules.js';
+import type { MetricPoint } from '../../lib/types.js';
+
+const PYTHON = '/usr/bin/python3';
+const ARCHIVES: [number, number][] = [[10, 2160], [60, 10080], [600, 262800]];
+const FILES = 1000;
+const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BASE_NOW = 1_700_000_000;
+const root = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'sotto-bench-'));
+const RULES = parseStorageRules('[all]\npattern = .*\nretentions = 10s:6h,1m:7d,10m:5y\n', null);
+
+function python(script: string, input: unknown): unknown {
+  const out = execFileSync(PYTHON, ['-c', script], { input: JSON.stringify(input), maxBuffer: 1 << 28 });
+  return JSON.parse(out.toString());
+}
+
+const PY_UPDATE = `
+import json, sys, time, whisper
+req = json.load(sys.stdin)
+paths = req['paths']
+for p in paths:
+    if not __import__('os').path.exists(p):
+        whisper.create(p, [tuple(a) for a in req['archives']], sparse=True)
+results = {}
+for batch, rounds, now0 in req['plan']:
+    points_written = 0
+    started = time.perf_counter()
+    for r in range(rounds):
+        now = now0 + r * batch * 10
+        pts = [(now - (batch - 1 - k) * 10, float(k + r)) for k in range(batch)]
+        for p in paths:
+            whisper.update_many(p, pts, now)
+            points_written += batch
+    results[str(batch)] = points_written / (time.perf_counter() - started)
+print(json.dumps(results))
+`;
+
+const PY_FETCH = `
+import json, sys, time, whisper
+req = json.load(sys.stdin)
+out = {}
+for name, seconds, reps in req['ranges']:
+    started = time.perf_counter()
+    for _ in range(reps):
+        r = whisper.fetch(req['path'], req['now'] - seconds, req['now'], req['now'])
+    out[name] = (time.perf_counter() - started) / reps * 1000
+    out[name + '_points'] = len(r[1])
+print(json.dumps(out))
+`;
+
+function line(label: string, ours: number, theirs: number, unit: string, higherIsBetter = true): void {
+  const ratio = higherIsBetter ? ours / theirs : theirs / ours;
+  console.log(`  ${label.padEnd(44)} ${fmt(ours).padStart(10)} ${unit.padEnd(9)} whisper.py ${fmt(theirs).padStart(9)}   ${ratio.toFixed(1)}x`);
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
+}
+
+function pointsFor(batch: number, round: number, now: number): [number, number][] {
+  return Array.from({ length: batch }, (_, k) => [now - (batch - 1 - k) * 10, k + round] as [number, number]);
+}
+
+async function benchUpdates(): Promise<void> {
+  console.log(`\nupdateMany over ${FILES} files, schema 10s:6h,1m:7d,10m:5y (points/s, higher is better)`);
+  const plan: [number, number, number][] = [[1, 5, BASE_NOW], [10, 3, BASE_NOW + 100_000], [100, 2, BASE_NOW + 200_000]];
+  const pyPaths = Array.from({ length: FILES }, (_, i) => path.join(root, 'py', `m${i}.wsp`));
+  fs.mkdirSync(path.join(root, 'py'), { recursive: true });
+  const py = python(PY_UPDATE, { paths: pyPaths, archives: ARCHIVES, plan }) as Record<string, number>;
+
+  const variants: { label: string; dir: string; run: (batch: number, rounds: number, now0: number) => Promise<number> }[] = [];
+  const mk = (name: string) => {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const asyncDir = mk('async');
+  variants.push({
+    label: 'async API, one call at a time',
+    dir: asyncDir,
+    run: async (batch, rounds, now0) => {
+      let n = 0;
+      for (let r = 0; r < rounds; r++) {
+        const now = now0 + r * batch * 10;
+        const pts = pointsFor(batch, r, now);
+        for (let i = 0; i < FILES; i++) {
+          await updateMany(path.join(asyncDir, `m${i}.wsp`), pts, now);
+          n += batch;
+        }
+      }
+      return n;
+    },
+  });
+  const concDir = mk('concurrent');
+  variants.push({
+    label: 'async API, 64 calls in flight',
+    dir: concDir,
+    run: async (batch, rounds, now0) => {
+      let n = 0;
+      for (let r = 0; r < rounds; r++) {
+        const now = now0 + r * batch * 10;
+        const pts = pointsFor(batch, r, now);
+        let next = 0;
+        await Promise.all(Array.from({ length: 64 }, async () => {
+          while (next < FILES) {
+            const i = next++;
+            await updateMany(path.join(concDir, `m${i}.wsp`), pts, now);
+            n += batch;
+          }
+        }));
+      }
+      return n;
+    },
+  });
+  const syncDir = mk('writer');
+  const files = new StoreFiles({ dataDir: syncDir, rules: RULES });
+  const names = Array.from({ length: FILES }, (_, i) => `m${i}`);
+  variants.push({
+    label: 'writer path (sync I/O, cached fds/headers)',
+    dir: syncDir,
+    run: async (batch, rounds, now0) => {
+      let n = 0;
+      for (let r = 0; r < rounds; r++) {
+        const now = now0 + r * batch * 10;
+        const pts = pointsFor(batch, r, now);
+        const ns: string[] = [];
+        const ts: number[] = [];
+        const vs: number[] = [];
+        for (const name of names) for (const [t, v] of pts) { ns.push(name); ts.push(t); vs.push(v); }
+        const report = files.writeBatch(ns, ts, vs, now);
+        if (report.errors.length) throw new Error(report.errors[0]![1]);
+        n += ns.length;
+      }
+      return n;
+    },
+  });
+  const workerDir = mk('workers');
+  const writer = new WhisperWriter({ dataDir: workerDir, rules: RULES, workers: 2 });
+  variants.push({
+    label: 'WhisperWriter, 2 worker threads',
+    dir: workerDir,
+    run: async (batch, rounds, now0) => {
+      let n = 0;
+      for (let r = 0; r < rounds; r++) {
+        const now = now0 + r * batch * 10;
+        const pts = pointsFor(batch, r, now);
+        const points: MetricPoint[] = [];
+        for (const name of names) for (const [t, v] of pts) points.push({ name, timestamp: t, value: v });
+        const report = await writer.write(points, now);
+        if (report.errors.length) throw new Error(report.errors[0]!.message);
+        n += points.length;
+      }
+      return n;
+    },
+  });
+  // Files exist before timing starts, as for whisper.py.
+  for (const v of variants) {
+    for (let i = 0; i < FILES; i++) await create(path.join(v.dir, `m${i}.wsp`), ARCHIVES, { sparse: true });
+  }
+  await variants[3]!.run(1, 1, BASE_NOW - 100); // start the workers (and, under tsx, compile them)
+  files.writeBatch(names, names.map(() => BASE_NOW - 100), names.map(() => 0), BASE_NOW - 100);
+  for (const [batch, rounds, now0] of plan) {
+    console.log(` batch ${batch}:`);
+    for (const v of variants) {
+      const started = performance.now();
+      const n = await v.run(batch, rounds, now0);
+      line(v.label, n / ((performance.now() - started) / 1000), py[String(batch)]!, 'points/s');
+    }
+  }
+  // Same operations, same bytes (the async API files against whisper.py's).
+  let same = 0;
+  for (let i = 0; i < FILES; i++) {
+    const a = fs.readFileSync(pyPaths[i]!);
+    if (a.equals(fs.readFileSync(path.join(asyncDir, `m${i}.wsp`)))) same++;
+  }
+  console.log(`  (${same}/${FILES} files byte-identical to whisper.py's after the runs)`);
+  files.close();
+  await writer.close();
+}
+
+async function benchFetch(): Promise<void> {
+  console.log('\nfetch from one file with a year of data (ms per fetch, lower is better)');
+  const file = path.join(root, 'fetch.wsp');
+  await create(file, ARCHIVES, { sparse: true });
+  const now = BASE_NOW;
+  // A year of points, oldest first so each lands in the finest archive still covering it.
+  for (let t = now - 365 * 86400 + 600; t <= now; t += 600 * 500) {
+    const pts: [number, number][] = [];
+    for (let k = 0; k < 500 && t + k * 600 <= now; k++) pts.push([t + k * 600, Math.sin(k) * 100]);
+    await updateMany(file, pts, now);
+  }
+  const recent: [number, number][] = [];
+  for (let t = now - 7 * 86400; t <= now; t += 10) recent.push([t, (t % 977) / 10]);
+  await updateMany(file, recent, now);
+  const ranges: [string, number, number][] = [['day', 86400, 200], ['week', 7 * 86400, 100], ['year', 365 * 86400, 40]];
+  const py = python(PY_FETCH, { path: file, now, ranges }) as Record<string, number>;
+  for (const [name, seconds, reps] of ranges) {
+    let r = await fetch(file, now - seconds, now, now);
+    const started = performance.now();
+    for (let i = 0; i < reps; i++) r = await fetch(file, now - seconds, now, now);
+    const ms = (performance.now() - started) / reps;
+    if (r?.values.length !== py[`${name}_points`]) throw new Error(`fetch ${name}: ${r?.values.length} points, whisper.py ${py[`${name}_points`]}`);
+    line(`${name} (${r!.values.length} points)`, ms, py[name]!, 'ms', false);
+  }
+}
+
+async function benchFlush(): Promise<void> {
+  console.log(`\nWhisperWriter flush of ${KEYS.toLocaleString('en-US')} distinct keys, 1 point each, existing files`);
+  const dir = path.join(root, 'flush');
+  const names = Array.from({ length: KEYS }, (_, i) => `stats.counters.app${i % 100}.handler${Math.floor(i / 100)}.count`);
+  for (const workers of [2, 1]) {
+    const writer = new WhisperWriter({ dataDir: dir, rules: RULES, workers, maxOpenFiles: 16384 });
+    let now = BASE_NOW + 1_000_000 + workers * 10_000;
+    const points = (t: number): MetricPoint[] => names.map((name, i) => ({ name, value: i % 17, timestamp: t }));
+    const createStarted = performance.now();
+    const first = await writer.write(points(now), now);
+    console.log(`  workers=${workers}: first flush ${first.created.length ? `created ${first.created.length} files` : 'opened the files'} in ${((performance.now() - createStarted) / 1000).toFixed(1)} s`);
+    for (let round = 0; round < ROUNDS; round++) {
+      now += 10;
+      const batch = points(now);
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      let maxGap = 0;
+      let last = performance.now();
+      const ticker = setInterval(() => {
+        const t = performance.now();
+        maxGap = Math.max(maxGap, t - last);
+        last = t;
+      }, 1);
+      delay.enable();
+      const started = performance.now();
+      const report = await writer.write(batch, now);
+      const wall = performance.now() - started;
+      delay.disable();
+      clearInterval(ticker);
+      if (report.errors.length) throw new Error(report.errors[0]!.message);
+      console.log(
+        `  workers=${workers} flush ${round + 1}: ${wall.toFixed(0)} ms wall (${Math.round(KEYS / (wall / 1000)).toLocaleString('en-US')} points/s), ` +
+          `longest main-thread stall ${maxGap.toFixed(1)} ms (event-loop delay max ${(delay.max / 1e6).toFixed(1)} ms)`,
+      );
+    }
+    await writer.close();
+  }
+}
+
+try {
+  console.log(`sotto whisper benchmark (node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  if (!process.argv.includes('--no-update')) await benchUpdates();
+  if (!process.argv.includes('--no-fetch')) await benchFetch();
+  if (!process.argv.includes('--no-flush')) await benchFlush();
+} finally {
+  fs.rmSync(root, { recursive: true, force: true });
+}
