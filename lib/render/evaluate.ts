@@ -4,7 +4,7 @@
 // innermost first, pipes `a|f()|g()` as g(f(a)), templates with `$name` substitution.
 import type { Arg, CallNode, Expression, PathNode, TemplateNode } from './grammar.js';
 import { parseTarget } from './grammar.js';
-import { InputParameterError } from './errors.js';
+import { InputParameterError, LimitError } from './errors.js';
 import type { FetchedSeries, FunctionDef, RenderContext } from './context.js';
 import { makeSeries, type RenderSeries } from './series.js';
 import { type ArgValue, positional, validateParams } from './params.js';
@@ -168,8 +168,9 @@ async function evaluateCall(ctx: RenderContext, call: CallNode, replacements?: R
     return await def.fn(ctx, callArgs);
   } catch (err) {
     // graphite would run on and fail with a TypeError (HTTP 500); sotto reports why, as a 400
-    if (err instanceof InputParameterError) throw err;
+    if (err instanceof LimitError) throw err;
     if (validationError) throw validationError;
+    if (err instanceof InputParameterError) throw err;
     throw new InputParameterError(`${call.name}(): ${(err as Error).message}`);
   }
 }

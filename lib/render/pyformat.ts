@@ -144,7 +144,7 @@ function decimalToNumber(d: Decimal): number {
 
 /** Python round(x, n) for a float x (n may be negative): correctly rounded, half to even. */
 export function pyRound(x: number, n: number): number {
-  if (!Number.isFinite(x)) return x;
+  if (!Number.isFinite(x) || x === 0) return x;
   if (n >= 0 && n <= 20 && Math.abs(x) < 1e21) {
     const scaled = Math.abs(x) * 10 ** n;
     const frac = scaled - Math.floor(scaled);

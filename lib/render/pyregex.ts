@@ -85,11 +85,49 @@ export function translatePattern(pattern: string): { source: string; flags: stri
   return { source: out, flags };
 }
 
+/**
+ * Refuses patterns with nested unbounded quantifiers (`(a+)+`, `(.*)*`, `(x|y*){2,}`): they can
+ * backtrack exponentially (a request that never finishes). Names are short, so the regexes
+ * people use in aliasSub/grep never need that shape.
+ */
+export function checkBacktracking(pattern: string, source: string): void {
+  const stack: boolean[] = [false];
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') stack.push(false);
+    else if (c === ')') {
+      const innerUnbounded = stack.length > 1 ? stack.pop()! : false;
+      const next = source[i + 1];
+      const quantified = next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}/.test(source.slice(i + 1)));
+      if (innerUnbounded && quantified) fail(pattern, 'nested quantifiers like (a+)+ can take forever; rewrite the pattern');
+      if (innerUnbounded || quantified) stack[stack.length - 1] = true;
+    } else if (c === '*' || c === '+' || (c === '{' && /^\{\d*,\}/.test(source.slice(i)))) {
+      stack[stack.length - 1] = true;
+    }
+  }
+  // `.*.*.*.*x` is polynomial with a large exponent: allow a few "match anything" repeats only
+  const anything = (source.match(/(?<!\\)\.[*+]|\\[SDW][*+]|\[\^[^\]]*\][*+]/g) ?? []).filter((m) => !(m.startsWith('[^') && m.includes('.')));
+  if (anything.length > MAX_WILD_REPEATS) fail(pattern, `more than ${MAX_WILD_REPEATS} ".*"-like repeats can take forever; anchor or narrow the pattern`);
+}
+
+const MAX_WILD_REPEATS = 4;
+
 /** A compiled JS RegExp (no global flag) for a Python pattern; cached. */
 export function pyRegex(pattern: string): RegExp {
   const hit = cache.get(pattern);
   if (hit) return hit;
   const { source, flags } = translatePattern(pattern);
+  checkBacktracking(pattern, source);
   let re: RegExp;
   try {
     re = new RegExp(source, flags);

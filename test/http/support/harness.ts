@@ -137,6 +137,12 @@ export async function startOracle(t: TapLike, dataDir: string): Promise<string> 
 /** GET (or form POST) returning status, content type and body text. */
 export async function request(url: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string; headers: Headers }> {
   const init: RequestInit = body === undefined ? { headers } : { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers } };
-  const res = await fetch(url, init);
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    // a keep-alive connection the server closed while idle: one retry on a fresh one
+    res = await fetch(url, init);
+  }
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text(), headers: res.headers };
 }
