@@ -182,6 +182,13 @@ class App {
 
   private plot(path: string, newGraph: boolean): void {
     this.addTargets([path], newGraph || this.state.graphs.length === 0 ? 'new' : this.active);
+    // On a phone the tree is a drawer over the graphs: fold it to show what was plotted.
+    if (window.matchMedia('(max-width: 760px)').matches) this.setSidebar(false);
+  }
+
+  private setSidebar(open: boolean): void {
+    document.body.classList.toggle('sidebar-open', open);
+    $('sidebar-toggle').setAttribute('aria-expanded', String(open));
   }
 
   private openView(kind: StatsdKind, path: string, names: string[]): void {
@@ -283,12 +290,7 @@ class App {
       ev.preventDefault();
       void this.submitExpression();
     });
-    const sidebarToggle = $('sidebar-toggle');
-    sidebarToggle.addEventListener('click', () => {
-      const open = !document.body.classList.contains('sidebar-open');
-      document.body.classList.toggle('sidebar-open', open);
-      sidebarToggle.setAttribute('aria-expanded', String(open));
-    });
+    $('sidebar-toggle').addEventListener('click', () => this.setSidebar(!document.body.classList.contains('sidebar-open')));
     this.wireRangeDialog();
     $('copy-command').addEventListener('click', () => void navigator.clipboard?.writeText($('empty-command').textContent ?? ''));
     document.addEventListener('keydown', (ev) => this.onShortcut(ev));

@@ -6,6 +6,7 @@ import { Chart, renderLegend } from './chart.js';
 import type { PlotSeries } from './chartModel.js';
 import { button, el, replace } from './dom.js';
 import { unitOf, type Unit } from './format.js';
+import { takePrefetched } from './prefetch.js';
 import type { GraphState } from './state.js';
 
 export interface GraphContext {
@@ -104,7 +105,9 @@ export class GraphCard {
     this.loadedKey = `${from}\n${until}\n${this.graph.targets.join('\n')}`;
     this.element.classList.add('loading');
     const maxDataPoints = this.chart.plotWidth();
-    const results = await Promise.allSettled(this.graph.targets.map((target) => render({ target, from, until, maxDataPoints }, abort.signal)));
+    const results = await Promise.allSettled(
+      this.graph.targets.map((target) => takePrefetched(target, from, until) ?? render({ target, from, until, maxDataPoints }, abort.signal)),
+    );
     if (abort.signal.aborted) return;
     this.element.classList.remove('loading');
     const series: PlotSeries[] = [];

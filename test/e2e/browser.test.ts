@@ -72,16 +72,22 @@ if (env) {
   const { sotto, context, T0, dataDir } = env;
   const window10 = `from=${T0}&until=${T0 + 600}`; // the ten minutes of fixture data
 
-  t.test('a shared URL draws its graph with every point and gap of the data, in under a second', async (t) => {
+  t.test('a shared URL draws its graph with every point and gap of the data; the load time is measured', async (t) => {
     const w = await openPage(t, context, 'first-graph');
     const url = `${sotto.base}/?from=${T0}&until=${T0 + 120}&g0=e2e.web.requests`;
-    const started = Date.now();
-    await w.page.goto(url);
-    await w.page.waitForSelector('path.series-line[d*="L"]');
-    const loadMs = Date.now() - started;
-    const mark = await w.page.evaluate(() => performance.getEntriesByName('sotto:first-graph')[0]?.startTime ?? -1);
-    t.comment(`page load to first graph: ${loadMs} ms (navigation start → drawn, in-page: ${mark.toFixed(0)} ms); target < 1000 ms`);
-    t.ok(mark > 0, 'the page marks its first drawn graph');
+    const timedLoad = async (): Promise<{ wall: number; mark: number }> => {
+      const started = Date.now();
+      await w.page.goto(url);
+      await w.page.waitForSelector('path.series-line[d*="L"]');
+      const wall = Date.now() - started;
+      const mark = await w.page.evaluate(() => performance.getEntriesByName('sotto:first-graph')[0]?.startTime ?? -1);
+      return { wall, mark };
+    };
+    const cold = await timedLoad(); // a fresh browser profile: nothing cached
+    const warm = await timedLoad(); // d3 cached (immutable), the app's modules revalidated
+    const fmt = (x: { wall: number; mark: number }) => `${x.mark.toFixed(0)} ms in the page (${x.wall} ms seen from the test)`;
+    t.comment(`page load to first graph: first visit ${fmt(cold)}; next visit ${fmt(warm)}; target < 1000 ms`);
+    t.ok(cold.mark > 0 && warm.mark > 0, 'the page marks its first drawn graph');
 
     const expected = expectedRequests(T0, T0, T0 + 120);
     t.equal(expected.length, 10, 'fixture check: 12 steps, two of them missing');
@@ -372,6 +378,28 @@ if (env) {
     clean(t, w);
   });
 
+  t.test('a custom range is typed in the browser time zone and shared by all graphs', async (t) => {
+    const w = await openPage(t, context, 'custom-range');
+    await w.page.goto(`${sotto.base}/?g0=e2e.web.requests&g1=e2e.web.errors`);
+    await seriesPath(w.page, 'e2e.web.errors', 1).waitFor();
+    // T0 and T0 + 5 min as wall-clock time in New York, typed the way datetime-local takes it.
+    const local = (sec: number) => {
+      const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: TZ, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(sec * 1000)).map((x) => [x.type, x.value]));
+      return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+    };
+    await w.page.click('#custom-range');
+    await w.page.fill('#range-from', local(T0));
+    await w.page.fill('#range-until', local(T0 + 300));
+    await w.page.click('#range-form button[type=submit]');
+    await w.page.waitForFunction((from) => new URL(location.href).searchParams.get('from') === from, String(T0));
+    t.equal(params(w.page).get('until'), String(T0 + 300));
+    t.equal(await w.page.locator('#presets button[aria-pressed="true"]').count(), 0, 'no preset is lit');
+    t.equal((await pathOf(w.page, 'e2e.web.requests')).points, expectedRequests(T0, T0, T0 + 300).length, 'the first graph shows the range');
+    t.equal((await pathOf(w.page, 'e2e.web.errors', 1)).points, 30, 'and so does the second');
+    t.equal(await w.page.locator('#live').evaluate((b) => b.classList.contains('on')), false, 'a range in the past is not live');
+    clean(t, w);
+  });
+
   t.test('a phone-width window and a dark system theme are both usable', async (t) => {
     const w = await openPage(t, context, 'phone-dark');
     await w.page.setViewportSize({ width: 390, height: 800 });
@@ -385,6 +413,11 @@ if (env) {
     await w.page.click('#sidebar-toggle');
     await w.page.locator('.tree-row[data-path="e2e"]').waitFor();
     t.equal(await w.page.locator('#sidebar-toggle').getAttribute('aria-expanded'), 'true');
+    await w.page.locator('.tree-row[data-path="e2e"]').click();
+    await w.page.locator('.tree-row[data-path="e2e.web"]').click();
+    await w.page.locator('.tree-row[data-path="e2e.web.errors"]').click();
+    await seriesPath(w.page, 'e2e.web.errors').waitFor();
+    t.ok(await w.page.locator('#sidebar').isHidden(), 'plotting from the drawer folds it to show the graph');
 
     const background = () => w.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const luminance = (rgb: string) => {

@@ -19,7 +19,7 @@ t.test('no browser module parses strings as HTML', async (t) => {
 t.test('index.html has no inline script, so the Content-Security-Policy can forbid them', async (t) => {
   const html = readFileSync(new URL('../../public/index.html', import.meta.url), 'utf8');
   const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
-  t.equal(scripts.length, 2, 'd3 and the app');
+  t.equal(scripts.length, 3, 'the data prefetch, d3 and the app');
   for (const [, attrs, body] of scripts) {
     t.match(attrs, /\bsrc="/, 'loaded from a file');
     t.equal(body!.trim(), '', 'with no inline code');
