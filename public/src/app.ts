@@ -1,20 +1,21 @@
 // The page's composition root: owns the PageState, mirrors it into the URL, and wires the tree,
 // search, expression box, graph cards, time controls, dashboards, empty state and shortcuts.
-import { findChildren, health, loadDashboard, metricIndex, render } from './api.js';
+import { findChildren, loadDashboard, metricIndex, render } from './api.js';
 import { DashboardDialog } from './dashboards.js';
+import { watchForFirstMetric } from './emptyState.js';
 import { button, el, isTyping, replace } from './dom.js';
 import { GraphCard, type GraphContext } from './graphs.js';
 import { SearchBox } from './search.js';
 import { dashboardState, emptyGraph, normalizeState, stateFromQuery, stateToQuery, type GraphState, type PageState } from './state.js';
-import { onlyInternalMetrics, statsdView, type StatsdKind } from './statsd.js';
-import { absoluteRange, describeRange, endsNow, fromLocalInput, PRESETS, resolveRange, toLocalInput, zoomOut } from './time.js';
+import { statsdView, type StatsdKind } from './statsd.js';
+import { wireRangeDialog } from './rangeDialog.js';
+import { absoluteRange, describeRange, endsNow, PRESETS, resolveRange, zoomOut } from './time.js';
 import { TreeView } from './tree.js';
 import { childCounts, TreeModel } from './treeModel.js';
 import { registerView, showView } from './views.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const INDEX_TTL_MS = 30_000;
-const EMPTY_POLL_MS = 3_000;
 
 class App {
   private state: PageState = stateFromQuery(location.search);
@@ -71,7 +72,7 @@ class App {
     if (this.state.dashboard && this.state.graphs.length === 0) await this.openDashboard(this.state.dashboard, false);
     this.render();
     await this.tree.init();
-    await this.checkEmpty();
+    await watchForFirstMetric($('empty'), $('empty-command'), () => this.tree.refresh());
   }
 
   /** The shared time range every card draws. */
@@ -223,39 +224,6 @@ class App {
     return this.index.names;
   }
 
-  /**
-   * A fresh install: explain how to send a first metric, and look again until one arrives.
-   * sotto's own statistics (stats.statsd.*, …) appear with the first flush and do not count.
-   */
-  private async checkEmpty(): Promise<void> {
-    const first = await this.userMetricsState();
-    $('empty').hidden = first.hasUserMetrics;
-    if (first.hasUserMetrics) return;
-    this.showFirstMetricCommand(first.statsdPort);
-    const timer = window.setInterval(async () => {
-      const now = await this.userMetricsState().catch(() => null);
-      if (!now?.hasUserMetrics) return;
-      clearInterval(timer);
-      $('empty').hidden = true;
-      await this.tree.refresh();
-    }, EMPTY_POLL_MS);
-  }
-
-  private async userMetricsState(): Promise<{ hasUserMetrics: boolean; statsdPort: number | null }> {
-    const h = await health().catch(() => ({}) as Record<string, unknown>);
-    const statsdPort = typeof h.statsdPort === 'number' ? h.statsdPort : null;
-    // A count above what sotto writes for itself settles it without listing every name.
-    if (typeof h.metrics === 'number' && h.metrics > 100) return { hasUserMetrics: true, statsdPort };
-    const names = await metricIndex().catch(() => null);
-    return { hasUserMetrics: names === null || !onlyInternalMetrics(names), statsdPort };
-  }
-
-  /** The one-liner for a first metric, aimed at this server and its statsd port (statsd's 8125 unless told). */
-  private showFirstMetricCommand(port: number | null): void {
-    const local = ['localhost', '127.0.0.1', '[::1]', ''].includes(location.hostname);
-    $('empty-command').textContent = `echo "foo:1|c" | nc -u -w0 ${local ? '127.0.0.1' : location.hostname} ${port ?? 8125}`;
-  }
-
   private async submitExpression(): Promise<void> {
     const target = this.exprInput.value.trim();
     if (!target) return;
@@ -291,35 +259,9 @@ class App {
       void this.submitExpression();
     });
     $('sidebar-toggle').addEventListener('click', () => this.setSidebar(!document.body.classList.contains('sidebar-open')));
-    this.wireRangeDialog();
+    wireRangeDialog(() => ({ from: this.state.from, until: this.state.until }), (r) => this.setRange(r));
     $('copy-command').addEventListener('click', () => void navigator.clipboard?.writeText($('empty-command').textContent ?? ''));
     document.addEventListener('keydown', (ev) => this.onShortcut(ev));
-  }
-
-  private wireRangeDialog(): void {
-    const dialog = $<HTMLDialogElement>('range-dialog');
-    const from = $<HTMLInputElement>('range-from');
-    const until = $<HTMLInputElement>('range-until');
-    const error = $('range-error');
-    $('custom-range').addEventListener('click', () => {
-      const r = resolveRange(this.state.from, this.state.until, Date.now() / 1000);
-      from.value = r ? toLocalInput(r.start) : '';
-      until.value = r ? toLocalInput(r.end) : '';
-      error.textContent = '';
-      dialog.showModal();
-    });
-    $('range-form').addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const a = fromLocalInput(from.value);
-      const b = until.value ? fromLocalInput(until.value) : Math.floor(Date.now() / 1000);
-      if (a === null || b === null || a >= b) {
-        error.textContent = 'choose a start before the end';
-        return;
-      }
-      dialog.close();
-      this.setRange(absoluteRange(a, b));
-    });
-    $('range-cancel').addEventListener('click', () => dialog.close());
   }
 
   private onShortcut(ev: KeyboardEvent): void {
