@@ -1,9 +1,350 @@
-import type { CommandModule } from 'yargs';
+// `sotto whisper <command>`: the whisper-* tools (Debian python3-whisper 1.1.4) with the same
+// arguments and the same plain-text output, so scripts can switch, plus --json everywhere.
+//
+//   sotto whisper create data/a/b.wsp 10s:6h 1m:7d --aggregationMethod sum --xFilesFactor 0
+//   sotto whisper update data/a/b.wsp N:42 1700000000:1.5
+//   sotto whisper fetch data/a/b.wsp --from 1700000000 --json
+//   sotto whisper info data/a/b.wsp [field]      sotto whisper dump data/a/b.wsp
+//   sotto whisper resize data/a/b.wsp 10s:1d 1m:30d --nobackup
+//   sotto whisper set-aggregation data/a/b.wsp max [0.1]
+//
+// Errors print "[ERROR] <message>" on stderr and set exit code 1, as the tools do.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import type { Argv, CommandModule } from 'yargs';
+import {
+  AGGREGATION_METHODS, create, fetch, info, parseRetentionDef, resize, setAggregationMethod, setXFilesFactor, update, updateMany,
+  type ArchiveSpec, type FetchResult,
+} from '../whisper/index.js';
+import { readHeader } from '../whisper/file-async.js';
+import { planCreate } from '../whisper/create.js';
+import { parsePyFloat } from '../whisper/header.js';
+import {
+  ctime, formatDump, formatEstimate, formatFetch, formatFetchJson, formatInfo, formatInfoField, formatInfoJson, strftime,
+  type DropMode, type TimeFormatter,
+} from '../whisper/text.js';
+import { PyFloat, pyFloatRepr, pyJsonDumps, type PyValue } from '../whisper/pyformat.js';
 
-// Placeholder until the Whisper CLI lands (issue 2).
+type Args = Record<string, unknown>;
+
+const out = (text: string) => process.stdout.write(text);
+
+/** Prints "[ERROR] message" (or a bare message) on stderr and sets exit code 1. */
+function fail(message: string, bare = false): void {
+  process.stderr.write(`${bare ? '' : '[ERROR] '}${message}\n`);
+  process.exitCode = 1;
+}
+
+/** Runs a command body, turning any error into "[ERROR] …" and exit code 1. */
+function guarded(body: (argv: Args) => Promise<void>): (argv: Args) => Promise<void> {
+  return async (argv) => {
+    try {
+      await body(argv);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT' && e.path) fail(`File '${e.path}' does not exist!`);
+      else if (e.code && e.path) fail(`${e.path}: ${e.message}`);
+      else fail(e.message);
+    }
+  };
+}
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function retentions(defs: unknown): ArchiveSpec[] {
+  return (defs as string[]).map((d) => parseRetentionDef(String(d)));
+}
+
+function json(value: PyValue): void {
+  out(pyJsonDumps(value) + '\n');
+}
+
+function timeFormatter(argv: Args): TimeFormatter | undefined {
+  if (!argv.pretty) return undefined;
+  const format = argv['time-format'] as string | undefined;
+  return format ? (t) => strftime(format, t) : ctime;
+}
+
+const createCommand: CommandModule = {
+  command: 'create <path> [retentions..]',
+  describe: 'create a Whisper file (whisper-create): retentions like 60:1440 15m:8 1h:7d 12h:2y',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string', describe: 'file to create (with --estimate: the first retention)' })
+      .positional('retentions', { type: 'string', array: true, describe: 'precision:retention, finest first or in any order' })
+      .option('xFilesFactor', { type: 'string', default: '0.5', describe: 'fraction of known points needed to propagate' })
+      .option('aggregationMethod', { type: 'string', default: 'average', describe: `one of ${AGGREGATION_METHODS.join(', ')}` })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing file' })
+      .option('estimate', { type: 'boolean', default: false, describe: 'only print the size the file(s) would take' })
+      .option('sparse', { type: 'boolean', default: false, describe: 'create the file sparse (same bytes, disk used as it fills)' })
+      .option('fallocate', { type: 'boolean', default: false, describe: 'preallocate (zeros are written; Node has no fallocate)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
+  handler: guarded(async (argv) => {
+    const path = String(argv.path);
+    const defs = ((argv.retentions as string[] | undefined) ?? []).map(String);
+    if (argv.estimate) {
+      let all = [path, ...defs];
+      if (all.length === 1 && all[0]!.indexOf(',') > 0) all = all[0]!.split(',');
+      const archives = retentions(all);
+      if (argv.json) {
+        const points = archives.reduce((n, [, p]) => n + p, 0);
+        json({ archives: archives.map(([s, p]) => ({ secondsPerPoint: s, points: p })), size: 16 + 12 * archives.length + 12 * points });
+      } else out(formatEstimate(archives));
+      return;
+    }
+    if (defs.length === 0) {
+      fail('give the file and at least one retention, e.g. sotto whisper create x.wsp 60:1440');
+      return;
+    }
+    const archives = retentions(defs);
+    const xff = parsePyFloat(String(argv.xFilesFactor));
+    if (Number.isNaN(xff)) throw new Error(`option --xFilesFactor: invalid floating-point value: '${argv.xFilesFactor}'`);
+    const options = { xFilesFactor: xff, aggregationMethod: String(argv.aggregationMethod), sparse: Boolean(argv.sparse), useFallocate: Boolean(argv.fallocate) };
+    planCreate(archives, options); // refuse bad arguments before touching an existing file
+    if (argv.overwrite && fs.existsSync(path)) {
+      if (!argv.json) out(`Overwriting existing file: ${path}\n`);
+      await fsp.unlink(path);
+    }
+    await create(path, archives, options);
+    const size = (await fsp.stat(path)).size;
+    if (argv.json) json({ path, size });
+    else out(`Created: ${path} (${size} bytes)\n`);
+  }),
+};
+
+const infoCommand: CommandModule = {
+  command: 'info <path> [field]',
+  describe: 'print the header of a Whisper file (whisper-info)',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string' })
+      .positional('field', { type: 'string', describe: 'print only this field (aggregationMethod, maxRetention, xFilesFactor, archives, fileSize)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the header as JSON' }),
+  handler: guarded(async (argv) => {
+    const path = String(argv.path);
+    const fh = await fsp.open(path, 'r');
+    let text: string;
+    let ok = true;
+    try {
+      const { header, fileSize } = await readHeader(fh, path);
+      if (argv.field !== undefined) ({ ok, text } = formatInfoField(header, fileSize, String(argv.field)));
+      else text = argv.json ? formatInfoJson(header, fileSize) : formatInfo(header, fileSize);
+    } finally {
+      await fh.close();
+    }
+    out(text);
+    if (!ok) process.exitCode = 1;
+  }),
+};
+
+const fetchCommand: CommandModule = {
+  command: 'fetch <path>',
+  describe: 'print the values of a time range (whisper-fetch)',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string' })
+      .option('from', { type: 'string', describe: 'unix time of the start (default: 24 hours ago)' })
+      .option('until', { type: 'string', describe: 'unix time of the end (default: now)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+      .option('pretty', { type: 'boolean', default: false, describe: 'human-readable times instead of unix times' })
+      .option('time-format', { alias: 't', type: 'string', describe: 'strftime format for --pretty' })
+      .option('drop', { choices: ['nulls', 'zeroes', 'empty'], describe: 'leave out null, zero or both kinds of values' }),
+  handler: guarded(async (argv) => {
+    const n = now();
+    const time = (name: string, fallback: number): number => {
+      const raw = argv[name];
+      if (raw === undefined) return fallback;
+      if (!/^\s*[+-]?\d+\s*$/.test(String(raw))) throw new Error(`option --${name}: invalid integer value: '${String(raw)}'`);
+      return Number(raw);
+    };
+    const result: FetchResult | null = await fetch(String(argv.path), time('from', n - 86400), time('until', n), n);
+    if (result === null) {
+      fail('No data in selected timerange', true);
+      return;
+    }
+    const drop = argv.drop as DropMode | undefined;
+    out(argv.json ? formatFetchJson(result, drop) : formatFetch(result, { drop, time: timeFormatter(argv) }));
+  }),
+};
+
+/** Parses "timestamp:value" like whisper-update (after N: → now:). */
+function parsePoint(text: string): [number, number] {
+  const parts = text.split(':');
+  if (parts.length !== 2) throw new Error(`invalid datapoint '${text}': expected timestamp:value`);
+  const [t, v] = parts as [string, string];
+  if (!/^\s*[+-]?\d+\s*$/.test(t)) throw new Error(`invalid timestamp '${t}' in '${text}': expected whole seconds`);
+  const value = parsePyFloat(v);
+  if (Number.isNaN(value) && !/^\s*[+-]?nan\s*$/i.test(v)) throw new Error(`invalid value '${v}' in '${text}'`);
+  return [Number(t), value];
+}
+
+const updateCommand: CommandModule = {
+  command: 'update <path> [points..]',
+  describe: 'store timestamp:value points (whisper-update); N: means now; no points: read them from stdin',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string' })
+      .positional('points', { type: 'string', array: true, describe: 'timestamp:value, e.g. 1700000000:1.5 or N:3' })
+      .option('json', { type: 'boolean', default: false, describe: 'print how many points were given as JSON' }),
+  handler: guarded(async (argv) => {
+    const n = now();
+    let texts = ((argv.points as string[] | undefined) ?? []).map(String);
+    if (texts.length === 0) texts = fs.readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
+    const points = texts.map((p) => parsePoint(p.replace('N:', `${n}:`)));
+    if (points.length === 1) await update(String(argv.path), points[0]![1], points[0]![0]);
+    else await updateMany(String(argv.path), points);
+    if (argv.json) json({ path: String(argv.path), points: points.length });
+  }),
+};
+
+const dumpCommand: CommandModule = {
+  command: 'dump <path>',
+  describe: 'print the header and every slot of a Whisper file (whisper-dump)',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string' })
+      .option('pretty', { type: 'boolean', default: false, describe: 'human-readable times instead of unix times' })
+      .option('time-format', { alias: 't', type: 'string', describe: 'strftime format for --pretty' })
+      .option('raw', { alias: 'r', type: 'boolean', default: false, describe: 'only "timestamp:value" lines (whisper 1.1.10)' })
+      .option('json', { type: 'boolean', default: false, describe: 'header and slots as JSON (non-finite values as null)' }),
+  handler: guarded(async (argv) => {
+    const path = String(argv.path);
+    if (!fs.existsSync(path)) {
+      fail(`File "${path}" does not exist!`);
+      return;
+    }
+    const fh = await fsp.open(path, 'r');
+    let header;
+    let bytes: Buffer;
+    try {
+      ({ header } = await readHeader(fh, path));
+      bytes = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+    if (argv.json) {
+      const view = (a: (typeof header.archives)[number]) => {
+        const pts: PyValue[] = [];
+        for (let p = 0; p < a.points; p++) {
+          const at = a.offset + p * 12;
+          const v = bytes.readDoubleBE(at + 4);
+          pts.push([bytes.readUInt32BE(at), Number.isFinite(v) ? new PyFloat(v) : null]);
+        }
+        return pts;
+      };
+      json({
+        aggregationMethod: header.aggregationMethod, maxRetention: header.maxRetention, xFilesFactor: new PyFloat(header.xFilesFactor),
+        archives: header.archives.map((a) => ({ offset: a.offset, secondsPerPoint: a.secondsPerPoint, points: a.points, retention: a.retention, size: a.size, data: view(a) })),
+      });
+      return;
+    }
+    out(formatDump(header, bytes, { time: timeFormatter(argv), raw: Boolean(argv.raw) }));
+  }),
+};
+
+const resizeCommand: CommandModule = {
+  command: 'resize <path> <retentions..>',
+  describe: 'change the archives of a Whisper file, keeping its data (whisper-resize)',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string' })
+      .positional('retentions', { type: 'string', array: true })
+      .option('xFilesFactor', { type: 'string', describe: 'change the xFilesFactor' })
+      .option('aggregationMethod', { type: 'string', describe: `change the aggregation method (${AGGREGATION_METHODS.join(', ')})` })
+      .option('force', { type: 'boolean', default: false, describe: 'accepted for compatibility (whisper-resize ignores it too)' })
+      .option('newfile', { type: 'string', describe: 'write the result to this file and leave the original alone' })
+      .option('nobackup', { type: 'boolean', default: false, describe: 'delete the .bak file afterwards' })
+      .option('aggregate', { type: 'boolean', default: false, describe: 'aggregate old points into the new archives instead of copying them' })
+      .option('sparse', { type: 'boolean', default: false, describe: 'create the new file sparse' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON instead of progress lines' }),
+  handler: guarded(async (argv) => {
+    const path = String(argv.path);
+    if (!fs.existsSync(path)) {
+      fail(`File '${path}' does not exist!`);
+      return;
+    }
+    const archives = retentions(argv.retentions);
+    let xFilesFactor: number | undefined;
+    if (argv.xFilesFactor !== undefined) {
+      xFilesFactor = parsePyFloat(String(argv.xFilesFactor));
+      if (Number.isNaN(xFilesFactor)) throw new Error(`option --xFilesFactor: invalid floating-point value: '${argv.xFilesFactor}'`);
+    }
+    const result = await resize(path, archives, {
+      xFilesFactor,
+      aggregationMethod: argv.aggregationMethod as string | undefined,
+      newfile: argv.newfile as string | undefined,
+      nobackup: Boolean(argv.nobackup),
+      aggregate: Boolean(argv.aggregate),
+      sparse: Boolean(argv.sparse),
+      log: argv.json ? undefined : (line) => out(line + '\n'),
+    });
+    if (argv.json) json({ path: result.path, backup: result.backup });
+  }),
+};
+
+const setAggregationCommand: CommandModule = {
+  command: 'set-aggregation <path> <method> [xFilesFactor]',
+  describe: 'change the aggregation method (and xFilesFactor) of a file (whisper-set-aggregation-method)',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string' })
+      .positional('method', { type: 'string', describe: AGGREGATION_METHODS.join('|') })
+      .positional('xFilesFactor', { type: 'string' })
+      .option('json', { type: 'boolean', default: false, describe: 'print old and new values as JSON' }),
+  handler: guarded(async (argv) => {
+    const path = String(argv.path);
+    const method = String(argv.method);
+    const xff = argv.xFilesFactor === undefined ? null : String(argv.xFilesFactor);
+    const before = await info(path);
+    if (before === null) {
+      fail(`File '${path}' does not exist!`);
+      return;
+    }
+    const old = await setAggregationMethod(path, method, xff);
+    if (argv.json) {
+      const after = (await info(path))!;
+      json({ path, aggregationMethod: { old, new: method }, xFilesFactor: { old: new PyFloat(before.xFilesFactor), new: new PyFloat(after.xFilesFactor) } });
+    } else out(`Updated aggregation method: ${path} (${old} -> ${method})\n`);
+  }),
+};
+
+const setXFilesFactorCommand: CommandModule = {
+  command: 'set-xfilesfactor <path> <xFilesFactor>',
+  describe: 'change the xFilesFactor of a file (whisper-set-xfilesfactor)',
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string' })
+      .positional('xFilesFactor', { type: 'string' })
+      .option('json', { type: 'boolean', default: false, describe: 'print old and new values as JSON' }),
+  handler: guarded(async (argv) => {
+    const path = String(argv.path);
+    const xff = parsePyFloat(String(argv.xFilesFactor));
+    if (Number.isNaN(xff)) throw new Error(`argument xFilesFactor: invalid float value: '${argv.xFilesFactor}'`);
+    if ((await info(path)) === null) {
+      fail(`File '${path}' does not exist!`);
+      return;
+    }
+    const old = await setXFilesFactor(path, xff);
+    if (argv.json) json({ path, xFilesFactor: { old: new PyFloat(old), new: new PyFloat(xff) } });
+    else out(`Updated xFilesFactor: ${path} (${pyFloatRepr(old)} -> ${pyFloatRepr(xff)})\n`);
+  }),
+};
+
 export const whisperCommand: CommandModule = {
   command: 'whisper <command>',
   describe: 'create, inspect and change Whisper files, like the whisper-* tools',
-  builder: (y) => y,
+  builder: (y: Argv) =>
+    y
+      .command(createCommand)
+      .command(updateCommand)
+      .command(fetchCommand)
+      .command(infoCommand)
+      .command(dumpCommand)
+      .command(resizeCommand)
+      .command(setAggregationCommand)
+      .command(setXFilesFactorCommand)
+      .demandCommand(1, 'Say which whisper command to run (see sotto whisper --help).'),
   handler: () => {},
 };

@@ -165,7 +165,7 @@ async function runSottoSync(seq: Sequence, file: string): Promise<void> {
   await create(file, seq.archives, { xFilesFactor: unhex(seq.xff), aggregationMethod: seq.method, sparse: true });
   const fd = fs.openSync(file, 'r+');
   try {
-    const state = readHeaderSync(fd, file);
+    const state = readHeaderSync(fd, file, undefined, true);
     for (const op of seq.ops) {
       try {
         if (op.op === 'update') {

@@ -77,3 +77,31 @@ type Peer = Parameters<typeof requirePeer>[0];
 export function needWhisperPy(t: object, tools = false): boolean {
   return requirePeer(t as Peer, tools ? 'whisper-* tools' : 'whisper.py', HAS_WHISPER_PY && (!tools || WHISPER_TOOLS), INSTALL_HINT);
 }
+
+/**
+ * Runs `sotto <args>` in this process, capturing stdout, stderr and the exit code (restoring
+ * process.exitCode afterwards so a failing command does not fail the test run).
+ */
+export async function runCli(args: string[], cwd?: string): Promise<{ stdout: string; stderr: string; status: number }> {
+  const { main } = await import('../../lib/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const savedCode = process.exitCode;
+  const savedCwd = process.cwd();
+  process.exitCode = undefined;
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
+  let status: number;
+  try {
+    if (cwd) process.chdir(cwd);
+    status = await main(args);
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    process.chdir(savedCwd);
+    process.exitCode = savedCode;
+  }
+  return { stdout, stderr, status };
+}
