@@ -58,42 +58,60 @@ export interface JsonOptions {
 
 /** The `format=json` body (`[{"target": …, "tags": {…}, "datapoints": [[v, t], …]}, …]`). */
 export function renderJson(data: RenderSeries[], opts: JsonOptions = {}): string {
-  const items: { s: RenderSeries; points: [Value, number][] }[] = [];
-  if (data.some((s) => s.values.length)) {
-    if (opts.maxDataPoints !== undefined) applyMaxDataPoints(data, opts.maxDataPoints);
+  if (!data.some((s) => s.values.length)) return '[]';
+  if (opts.maxDataPoints !== undefined) applyMaxDataPoints(data, opts.maxDataPoints);
+  let out: string;
+  let special = false;
+  if (opts.pretty) {
+    const items: Record<string, unknown>[] = [];
     for (const s of data) {
       let points = datapoints(s);
-      if (opts.noNullPoints) {
-        points = points.filter(([v]) => v !== null && !Number.isNaN(v));
-        if (!points.length) continue;
-      }
-      items.push({ s, points });
-    }
-  }
-  let out: string;
-  if (opts.pretty) {
-    out = pyDumps(
-      items.map(({ s, points }) => {
-        const ints = keepsInts(s);
-        return { target: s.name, tags: { ...s.tags }, datapoints: points.map(([v, t]) => [v === null ? null : ints && Number.isInteger(v) ? v : new PyFloat(v), t]) };
-      }),
-      { indent: 2 },
-    );
-  } else {
-    const parts: string[] = [];
-    for (const { s, points } of items) {
+      if (opts.noNullPoints) points = points.filter(([v]) => v !== null && !Number.isNaN(v));
+      if (opts.noNullPoints && !points.length) continue;
       const ints = keepsInts(s);
-      const tags = Object.entries(s.tags)
-        .map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(String(v))}`)
-        .join(', ');
-      const pts = new Array<string>(points.length);
-      for (let i = 0; i < points.length; i++) pts[i] = `[${valueJson(points[i][0], ints)}, ${points[i][1]}]`;
-      parts.push(`{"target": ${pyJsonString(String(s.name))}, "tags": {${tags}}, "datapoints": [${pts.join(', ')}]}`);
+      items.push({ target: s.name, tags: { ...s.tags }, datapoints: points.map(([v, t]) => [v === null ? null : ints && Number.isInteger(v) ? v : new PyFloat(v), t]) });
     }
-    out = `[${parts.join(', ')}]`;
+    out = pyDumps(items, { indent: 2 });
+    special = true;
+  } else {
+    // the hot path: one string built point by point (no per-point arrays)
+    out = '[';
+    let first = true;
+    for (const s of data) {
+      const ints = keepsInts(s);
+      const values = iter(s);
+      const step = s.step * s.valuesPerPoint;
+      let pts = '';
+      let n = 0;
+      if (step > 0) {
+        for (let i = 0, t = s.start; i < values.length && t <= s.end; i++, t += step) {
+          const v = values[i];
+          if (opts.noNullPoints && (v === null || Number.isNaN(v))) continue;
+          let text: string;
+          if (v === null) text = 'null';
+          else if (ints && Number.isInteger(v)) text = pyIntStr(v);
+          else {
+            if (!Number.isFinite(v)) special = true;
+            text = pyFloatJson(v);
+          }
+          pts += (n++ ? ', [' : '[') + text + ', ' + t + ']';
+        }
+      }
+      if (opts.noNullPoints && !n) continue;
+      let tags = '';
+      for (const k in s.tags) {
+        const v = String(s.tags[k]);
+        if (v.includes('NaN') || v.includes('Infinity')) special = true;
+        tags += (tags ? ', ' : '') + pyJsonString(k) + ': ' + pyJsonString(v);
+      }
+      out += (first ? '' : ', ') + '{"target": ' + pyJsonString(String(s.name)) + ', "tags": {' + tags + '}, "datapoints": [' + pts + ']}';
+      first = false;
+      if (s.name.includes('NaN') || s.name.includes('Infinity')) special = true;
+    }
+    out += ']';
   }
-  // graphite's own post-processing, applied to the whole text
-  return out.split('NaN,').join('null,').split('Infinity,').join('1e9999,');
+  // graphite's own post-processing of the whole text (only needed when it can change something)
+  return special ? out.split('NaN,').join('null,').split('Infinity,').join('1e9999,') : out;
 }
 
 function csvField(s: string): string {

@@ -19,10 +19,7 @@ export function pyFloatJson(x: number): string {
   if (x === -Infinity) return '-Infinity';
   // fast path: JS and Python agree on the digits; Python adds ".0" and uses exponents outside 1e-4..1e16
   const a = Math.abs(x);
-  if (a >= 1e-4 && a < 1e16) {
-    const s = String(x);
-    return s.includes('.') ? s : s + '.0';
-  }
+  if (a >= 1e-4 && a < 1e16) return Number.isInteger(x) ? x + '.0' : String(x);
   return pyFloatRepr(x);
 }
 

@@ -1,7 +1,9 @@
 // The reading side of the store: find (over the in-memory index) and fetch (Whisper files read
 // fresh on every request, so a flushed point is visible at once). Names become paths only
 // through paths.ts, so no query can read outside the data directory.
-import { fetch as whisperFetch } from '../whisper/index.js';
+import fs from 'node:fs';
+import { readHeaderSync, runSync } from '../whisper/file-sync.js';
+import { fetchOps, type FetchResult } from '../whisper/fetch-core.js';
 import type { Series } from '../types.js';
 import type { FetchedSeries } from '../render/context.js';
 import { metricNameProblem, metricPath } from './paths.js';
@@ -13,6 +15,23 @@ export interface ReaderOptions extends IndexOptions {
   /** How many Whisper files are read at the same time (file descriptors). */
   fetchConcurrency?: number;
 }
+
+/**
+ * whisper.fetch with synchronous positioned reads: a fetch is a few small preads, and doing them
+ * on the event loop is several times faster than a thread-pool round trip per read (sumSeries
+ * over 1,000 files: ~30 ms instead of ~200 ms), which is what /render spends its time on.
+ */
+function fetchSync(file: string, from: number, until: number, now: number): FetchResult | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const state = readHeaderSync(fd, file);
+    return runSync(fd, file, state, fetchOps(state.header, Math.trunc(from), Math.trunc(until), Math.trunc(now)));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const MAX_CACHED_PATHS = 200_000;
 
 /** Runs `fn` over items with at most `limit` promises pending. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
@@ -34,6 +53,8 @@ export class MetricReader {
   private readonly concurrency: number;
   /** Files that could not be read (corrupt, vanished mid-read), counted for /api/health. */
   readErrors = 0;
+  /** name → file, as paths.ts maps it (validating a name costs more than reading a small file). */
+  private readonly files = new Map<string, string>();
 
   constructor(private readonly opts: ReaderOptions) {
     this.index = new MetricIndex(opts);
@@ -64,10 +85,16 @@ export class MetricReader {
    * file cannot be read.
    */
   async fetch(name: string, from: number, until: number, now: number): Promise<Series | null> {
-    if (metricNameProblem(name) !== null) return null;
+    let file = this.files.get(name);
+    if (file === undefined) {
+      if (metricNameProblem(name) !== null) return null;
+      file = metricPath(this.opts.dataDir, name);
+      if (this.files.size >= MAX_CACHED_PATHS) this.files.clear();
+      this.files.set(name, file);
+    }
     let result;
     try {
-      result = await whisperFetch(metricPath(this.opts.dataDir, name), from, until, now);
+      result = fetchSync(file, from, until, now);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.readErrors++;
       return null;

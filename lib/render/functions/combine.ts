@@ -7,10 +7,44 @@ import { AGG_ALIASES, AGG_FUNC_NAMES, aggKeepsInts, getAggFunc, safePow } from '
 import { constantLine } from './special.js';
 import { InputParameterError } from '../errors.js';
 import { mapRows, normalize } from '../normalize.js';
-import { makeSeries, type RenderSeries, type Value } from '../series.js';
+import { iter, makeSeries, type RenderSeries, type Value } from '../series.js';
 import { pyFormatG } from '../pyformat.js';
 import { aggregatorFunctions } from '../params.js';
 import { aggKey, def, formatPathExpressions, groupBy, int, num, optNum, p, seriesList, seriesListParam, seriesLists, seriesListsParam, str } from './helpers.js';
+
+/**
+ * sum/average/min/max/count/last computed column by column (one pass per series, no row
+ * arrays): the same operations in the same order as graphite's row-wise Python, many times
+ * faster for sumSeries over thousands of series. Null for the other functions.
+ */
+function columnAggregate(list: RenderSeries[], func: string, xff: number): Value[] | null {
+  if (!['sum', 'average', 'min', 'max', 'count', 'last'].includes(func)) return null;
+  const cols = list.map(iter);
+  const len = cols.reduce((m, c) => Math.max(m, c.length), 0);
+  const acc = new Float64Array(len);
+  const seen = new Uint32Array(len);
+  for (const col of cols) {
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i];
+      if (v === null) continue;
+      const k = seen[i]++;
+      if (func === 'sum' || func === 'average') acc[i] = k ? acc[i] + v : 0 + v;
+      else if (func === 'last') acc[i] = v;
+      else if (k === 0) acc[i] = v;
+      else if (func === 'max' ? v > acc[i] : func === 'min' ? v < acc[i] : false) acc[i] = v;
+    }
+  }
+  const rows = cols.length;
+  const out: Value[] = new Array(len);
+  for (let i = 0; i < len; i++) {
+    const k = seen[i];
+    if (!k || k / rows < xff) out[i] = null;
+    else if (func === 'average') out[i] = acc[i] / k;
+    else if (func === 'count') out[i] = k;
+    else out[i] = acc[i];
+  }
+  return out;
+}
 
 /** graphite's aggregate(): one series over all inputs; [] when there is nothing to combine. */
 export function aggregate(ctx: RenderContext, lists: RenderSeries[][], rawFunc: string, xFilesFactor: number | null = null): RenderSeries[] {
@@ -20,11 +54,13 @@ export function aggregate(ctx: RenderContext, lists: RenderSeries[][], rawFunc: 
   if (!n) return [];
   const xff = xFilesFactor ?? ctx.xFilesFactor;
   const name = `${func}Series(${formatPathExpressions(n.list)})`;
-  const values = mapRows(n.list, (row) => {
-    let nonNull = 0;
-    for (const v of row) if (v !== null) nonNull++;
-    return nonNull && nonNull / row.length >= xff ? agg(row) : null;
-  });
+  const values =
+    columnAggregate(n.list, AGG_ALIASES[func] ?? func, xff) ??
+    mapRows(n.list, (row) => {
+      let nonNull = 0;
+      for (const v of row) if (v !== null) nonNull++;
+      return nonNull && nonNull / row.length >= xff ? agg(row) : null;
+    });
   let tags = { ...n.list[0].tags };
   for (const s of n.list) {
     const common: Record<string, string> = {};
