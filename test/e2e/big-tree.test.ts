@@ -34,6 +34,27 @@ async function timedExpand(page: Page, path: string, until: string): Promise<num
   );
 }
 
+/** Types `text` into the search box and measures, in the page, until the status is `status`. */
+async function timedSearch(page: Page, text: string, status: string): Promise<number> {
+  return page.evaluate(
+    ([text, status]) =>
+      new Promise<number>((resolve, reject) => {
+        const input = document.getElementById('search') as HTMLInputElement;
+        const start = performance.now();
+        input.value = text;
+        input.dispatchEvent(new Event('input'));
+        const check = () => {
+          const now = document.getElementById('search-status')!.textContent;
+          if (now === status) resolve(performance.now() - start);
+          else if (performance.now() - start > 10_000) reject(new Error(`search status is "${now}", not "${status}"`));
+          else requestAnimationFrame(check);
+        };
+        check();
+      }),
+    [text, status] as const,
+  );
+}
+
 if (needPeer(t, "Debian's python3-whisper", whisperAvailable(), 'apt-get install -y python3-whisper')) {
   await ensurePageBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'sotto-e2e-big-'));
@@ -83,36 +104,10 @@ if (needPeer(t, "Debian's python3-whisper", whisperAvailable(), 'apt-get install
       const w = await openPage(t, context, 'big-search');
       await w.page.goto(`${sotto.base}/`);
       await w.page.locator('.tree-row[data-path="big"]').waitFor();
-      const ms = await w.page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const input = document.getElementById('search') as HTMLInputElement;
-            const start = performance.now();
-            input.value = 'm0999';
-            input.dispatchEvent(new Event('input'));
-            const check = () => {
-              if (/of 100 matches|100 matches/.test(document.getElementById('search-status')!.textContent!)) resolve(performance.now() - start);
-              else requestAnimationFrame(check);
-            };
-            check();
-          }),
-      );
+      const ms = await timedSearch(w.page, 'm0999', '100 matches');
       t.comment(`first search over 100,001 names (fetching the index included): ${ms.toFixed(0)} ms`);
       t.equal(await w.page.locator('#search-results li').count(), 100, 'one match per branch');
-      const again = await w.page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const input = document.getElementById('search') as HTMLInputElement;
-            const start = performance.now();
-            input.value = 'g42.m099';
-            input.dispatchEvent(new Event('input'));
-            const check = () => {
-              if (document.querySelectorAll('#search-results li').length === 10) resolve(performance.now() - start);
-              else requestAnimationFrame(check);
-            };
-            check();
-          }),
-      );
+      const again = await timedSearch(w.page, 'g42.m099', '10 matches');
       t.comment(`next search (index cached, 120 ms debounce included): ${again.toFixed(0)} ms`);
       t.same(await w.page.locator('#search-results li').allTextContents(), Array.from({ length: 10 }, (_, i) => `big.g42.m099${i}`));
       await w.page.locator('#search').press('Enter');
