@@ -78,8 +78,9 @@ export class Chart {
       .attr('class', 'axis y-axis')
       .call(d3.axisLeft(y).tickValues(yTicks).tickFormat((_, i) => labels[i] ?? '').tickSize(-w).tickPadding(6))
       .call((a) => a.select('.domain').remove());
-    // d3's time scale ticks and labels are in local time: the browser's time zone.
-    g.append('g').attr('class', 'axis x-axis').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(w / 100))).tickSizeOuter(0));
+    // d3's time scale ticks are in local time: the browser's time zone.
+    const xAxis = d3.axisBottom<Date>(x).ticks(Math.max(2, Math.floor(w / 100))).tickFormat(timeTickFormat(t1 - t0)).tickSizeOuter(0);
+    g.append('g').attr('class', 'axis x-axis').attr('transform', `translate(0,${h})`).call(xAxis);
 
     const clipId = `chart-clip-${++clipSeq}`;
     svg.append('defs').append('clipPath').attr('id', clipId).append('rect').attr('width', w).attr('height', h);
@@ -161,6 +162,25 @@ export class Chart {
     this.tip.style.left = flip ? '' : `${left + 12}px`;
     this.tip.style.right = flip ? `${this.element.clientWidth - left + 12}px` : '';
   }
+}
+
+/**
+ * Time labels by what a tick marks: times of day as 24-hour `HH:MM` (`HH:MM:SS` within a minute),
+ * midnights as the date (`Dec 01`) so a day change shows, and for ranges of months, months and
+ * years. (d3's default names the month at every month start, even in a one-hour window.)
+ */
+function timeTickFormat(spanSec: number): (d: Date) => string {
+  const hms = d3.timeFormat('%H:%M:%S');
+  const hm = d3.timeFormat('%H:%M');
+  const day = d3.timeFormat('%b %d');
+  const month = d3.timeFormat('%b');
+  const year = d3.timeFormat('%Y');
+  return (d) => {
+    if (d3.timeMinute(d) < d) return hms(d);
+    if (d3.timeDay(d) < d) return hm(d);
+    if (spanSec <= 60 * 86400) return day(d);
+    return d3.timeYear(d) < d ? month(d) : year(d);
+  };
 }
 
 export function swatch(color: string): HTMLElement {
