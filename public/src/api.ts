@@ -127,8 +127,10 @@ export function watch(targets: readonly string[], onFlush: () => void, onGone: (
   const params = new URLSearchParams();
   for (const t of targets) params.append('target', t);
   const source = new EventSource(`/stream?${params}`);
+  // sotto sends `event: points` (data: {"timestamp", "series": [{"target", "datapoints"}]});
+  // the page refetches instead of splicing points in, so consolidation and functions stay right.
   const handler = () => onFlush();
-  for (const type of ['message', 'flush', 'points']) source.addEventListener(type, handler);
+  for (const type of ['points', 'message']) source.addEventListener(type, handler);
   source.onerror = () => {
     // EventSource reconnects by itself after a dropped connection; CLOSED means it gave up.
     if (source.readyState === EventSource.CLOSED) onGone();
