@@ -31,6 +31,8 @@ export interface HttpAppOptions {
   renderLimits?: Partial<RenderLimits>;
   /** How old (ms) a directory listing may be before a wildcard find re-checks it (default 1000). */
   revalidateMs?: number;
+  /** Whisper files the reader keeps open between requests (default 2048; 0 = none). */
+  readerOpenFiles?: number;
   /** Most concurrent /stream connections (default 256). */
   maxStreams?: number;
   /** Clock in epoch seconds (tests). */
@@ -47,14 +49,14 @@ export type HttpApp = express.Express & {
   reader: MetricReader;
   /** Resolves when the index has been built. */
   ready: Promise<void>;
-  /** Unsubscribes from flushes (open /stream connections end with server.closeAllConnections()). */
+  /** Unsubscribes from flushes and closes the Whisper files kept open (open /stream connections end with server.closeAllConnections()). */
   close(): void;
 };
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   const limits: GlobLimits = { ...DEFAULT_GLOB_LIMITS, ...options.globLimits };
-  const reader = options.reader ?? new MetricReader({ dataDir: options.dataDir, limits, revalidateMs: options.revalidateMs });
+  const reader = options.reader ?? new MetricReader({ dataDir: options.dataDir, limits, revalidateMs: options.revalidateMs, openFiles: options.readerOpenFiles });
   const ready = options.reader ? Promise.resolve() : reader.start();
   ready.catch(() => undefined);
   const unsubscribe = options.onFlush((event) => reader.notifyWritten(event.names));
@@ -82,6 +84,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
   app.reader = reader;
   app.ready = ready;
-  app.close = unsubscribe;
+  app.close = () => {
+    unsubscribe();
+    if (!options.reader) reader.close();
+  };
   return app;
 }

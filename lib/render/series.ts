@@ -142,6 +142,25 @@ export function consolidationKeepsInts(func: string): boolean {
   return func === 'sum' || func === 'max' || func === 'min' || func === 'first' || func === 'last';
 }
 
+/** average / sum buckets without per-bucket arrays (the common case of maxDataPoints). */
+function consolidateSums(vals: Value[], vpp: number, xff: number, average: boolean): Value[] {
+  const out: Value[] = new Array(Math.ceil(vals.length / vpp));
+  for (let i = 0, k = 0; i < vals.length; i += vpp, k++) {
+    let sum = 0;
+    let nonNull = 0;
+    const stop = Math.min(i + vpp, vals.length);
+    for (let j = i; j < stop; j++) {
+      const v = vals[j];
+      if (v !== null) {
+        sum = nonNull ? sum + v : 0 + v;
+        nonNull++;
+      }
+    }
+    out[k] = nonNull && nonNull / vpp >= xff ? (average ? sum / nonNull : sum) : null;
+  }
+  return out;
+}
+
 /** Iterating a TimeSeries: raw values, or buckets of valuesPerPoint consolidated (nulls skipped, xff checked). */
 export function iter(s: RenderSeries): Value[] {
   const vpp = s.valuesPerPoint;
@@ -149,9 +168,10 @@ export function iter(s: RenderSeries): Value[] {
   const name = s.consolidationFunc === 'avg' ? 'average' : s.consolidationFunc;
   const cf = CONSOLIDATORS[name];
   if (!cf) throw new Error(`Invalid consolidation function: '${s.consolidationFunc}'`);
+  const vals = s.values;
+  if (name === 'average' || name === 'sum') return consolidateSums(vals, vpp, s.xFilesFactor, name === 'average');
   const out: Value[] = [];
   const zero = name === 'avg_zero';
-  const vals = s.values;
   for (let i = 0; i < vals.length; i += vpp) {
     const buf: number[] = [];
     let nonNull = 0;

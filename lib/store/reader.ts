@@ -2,7 +2,7 @@
 // fresh on every request, so a flushed point is visible at once). Names become paths only
 // through paths.ts, so no query can read outside the data directory.
 import fs from 'node:fs';
-import { readHeaderSync, runSync } from '../whisper/file-sync.js';
+import { readHeaderSync, runSync, type FileState } from '../whisper/file-sync.js';
 import { fetchOps, type FetchResult } from '../whisper/fetch-core.js';
 import type { Series } from '../types.js';
 import type { FetchedSeries } from '../render/context.js';
@@ -12,45 +12,124 @@ import { DEFAULT_GLOB_LIMITS, type GlobLimits } from './glob.js';
 import { LimitError } from '../render/errors.js';
 
 export interface ReaderOptions extends IndexOptions {
-  /** How many Whisper files are read at the same time (file descriptors). */
-  fetchConcurrency?: number;
+  /** How many Whisper files are kept open between requests (0: open and close every time). */
+  openFiles?: number;
+}
+
+interface OpenFile {
+  fd: number;
+  state: FileState;
+  ino: number;
+  size: number;
+  checkedAt: number;
 }
 
 /**
- * whisper.fetch with synchronous positioned reads: a fetch is a few small preads, and doing them
- * on the event loop is several times faster than a thread-pool round trip per read (sumSeries
- * over 1,000 files: ~30 ms instead of ~200 ms), which is what /render spends its time on.
+ * whisper.fetch with synchronous positioned reads on cached descriptors. A fetch is a couple of
+ * small preads; doing them on the event loop on an already open file is several times faster
+ * than open + fstat + header read + close through the thread pool (sumSeries over 1,000 files:
+ * a few ms of I/O instead of ~200 ms). A cached file is re-checked (stat: same inode and size)
+ * at most every `revalidateMs`, so a file replaced by resize or re-creation is re-opened; the
+ * ring's base timestamps are re-read on every fetch, so new points are always seen.
  */
-function fetchSync(file: string, from: number, until: number, now: number): FetchResult | null {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const state = readHeaderSync(fd, file);
-    return runSync(fd, file, state, fetchOps(state.header, Math.trunc(from), Math.trunc(until), Math.trunc(now)));
-  } finally {
-    fs.closeSync(fd);
+class OpenFiles {
+  private readonly files = new Map<string, OpenFile>();
+
+  constructor(
+    private max: number,
+    private readonly revalidateMs: number,
+    private readonly clock: () => number,
+  ) {}
+
+  private open(file: string): OpenFile {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || !this.files.size) throw err;
+      // out of descriptors: give ours back (and keep fewer from now on), then try once more
+      this.max = Math.max(16, Math.floor(this.files.size / 2));
+      this.closeAll();
+      fd = fs.openSync(file, 'r');
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      const entry = { fd, state: readHeaderSync(fd, file, st.size), ino: st.ino, size: st.size, checkedAt: this.clock() };
+      if (this.max > 0) {
+        if (this.files.size >= this.max) this.evict(this.files.keys().next().value as string);
+        this.files.set(file, entry);
+      }
+      return entry;
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+  }
+
+  private evict(file: string): void {
+    const entry = this.files.get(file);
+    if (!entry) return;
+    this.files.delete(file);
+    fs.closeSync(entry.fd);
+  }
+
+  private get(file: string): OpenFile {
+    const entry = this.files.get(file);
+    if (!entry) return this.open(file);
+    const now = this.clock();
+    if (now - entry.checkedAt >= this.revalidateMs) {
+      let same = false;
+      try {
+        const st = fs.statSync(file);
+        same = st.ino === entry.ino && st.size === entry.size;
+      } catch {
+        // gone: drop it (the open below throws ENOENT)
+      }
+      if (!same) {
+        this.evict(file);
+        return this.open(file);
+      }
+      entry.checkedAt = now;
+    }
+    this.files.delete(file); // most recently used last
+    this.files.set(file, entry);
+    return entry;
+  }
+
+  fetch(file: string, from: number, until: number, now: number): FetchResult | null {
+    const entry = this.get(file);
+    try {
+      const state = entry.state;
+      state.bases = state.bases.map(() => -1);
+      return runSync(entry.fd, file, state, fetchOps(state.header, Math.trunc(from), Math.trunc(until), Math.trunc(now)));
+    } finally {
+      if (!this.files.has(file)) fs.closeSync(entry.fd);
+    }
+  }
+
+  /** Drops a file that failed (corrupt, truncated): the next fetch opens it afresh. */
+  forget(file: string): void {
+    this.evict(file);
+  }
+
+  closeAll(): void {
+    for (const file of [...this.files.keys()]) this.evict(file);
   }
 }
 
 const MAX_CACHED_PATHS = 200_000;
-
-/** Runs `fn` over items with at most `limit` promises pending. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+/**
+ * Whisper files kept open by default (the writer keeps up to 4096): a sumSeries over a couple of
+ * thousand series reads from open files. Out of descriptors (EMFILE), the reader gives its own
+ * back and keeps fewer; 0 disables keeping files open (createHttpApp's readerOpenFiles).
+ */
+export const DEFAULT_OPEN_FILES = 2048;
 
 export class MetricReader {
   readonly index: MetricIndex;
   readonly limits: GlobLimits;
-  private readonly concurrency: number;
+  private readonly open: OpenFiles;
   /** Files that could not be read (corrupt, vanished mid-read), counted for /api/health. */
   readErrors = 0;
   /** name → file, as paths.ts maps it (validating a name costs more than reading a small file). */
@@ -59,7 +138,7 @@ export class MetricReader {
   constructor(private readonly opts: ReaderOptions) {
     this.index = new MetricIndex(opts);
     this.limits = opts.limits ?? DEFAULT_GLOB_LIMITS;
-    this.concurrency = opts.fetchConcurrency ?? 32;
+    this.open = new OpenFiles(opts.openFiles ?? DEFAULT_OPEN_FILES, opts.revalidateMs ?? 1000, opts.clock ?? Date.now);
   }
 
   get dataDir(): string {
@@ -85,6 +164,11 @@ export class MetricReader {
    * file cannot be read.
    */
   async fetch(name: string, from: number, until: number, now: number): Promise<Series | null> {
+    return this.fetchNow(name, from, until, now);
+  }
+
+  /** fetch(), synchronously (the reads are synchronous anyway). */
+  fetchNow(name: string, from: number, until: number, now: number): Series | null {
     let file = this.files.get(name);
     if (file === undefined) {
       if (metricNameProblem(name) !== null) return null;
@@ -94,8 +178,9 @@ export class MetricReader {
     }
     let result;
     try {
-      result = fetchSync(file, from, until, now);
+      result = this.open.fetch(file, from, until, now);
     } catch (err) {
+      this.open.forget(file);
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.readErrors++;
       return null;
     }
@@ -109,7 +194,16 @@ export class MetricReader {
     if (pattern.startsWith('seriesByTag(')) return [];
     const nodes = (await this.find(pattern)).filter((n) => n.isLeaf);
     if (nodes.length > this.limits.maxResults) throw new LimitError(`${pattern} matches more than ${this.limits.maxResults} series`);
-    const fetched = await mapLimit(nodes, this.concurrency, (n) => this.fetch(n.path, from, until, now));
-    return fetched.filter((s): s is Series => s !== null);
+    const out: FetchedSeries[] = [];
+    for (const n of nodes) {
+      const s = this.fetchNow(n.path, from, until, now);
+      if (s) out.push(s);
+    }
+    return out;
   };
+
+  /** Closes the files kept open. */
+  close(): void {
+    this.open.closeAll();
+  }
 }

@@ -16,6 +16,8 @@ const ORACLE = path.resolve(HERE, '../../../shared/oracles/graphite-web');
 const PY = '/usr/bin/python3';
 const NOW = Math.floor(Date.now() / 1000);
 const SERIES = Number(process.env.BENCH_SERIES ?? 1000);
+/** sotto's readerOpenFiles (default: the app's default); BENCH_OPEN_FILES=0 opens every file per request. */
+const OPEN_FILES = process.env.BENCH_OPEN_FILES === undefined ? undefined : Number(process.env.BENCH_OPEN_FILES);
 
 const FIXTURE = `
 import sys, whisper, os, random
@@ -71,12 +73,12 @@ async function main(): Promise<void> {
       `const { parentPort, workerData } = require('node:worker_threads');
        const http = require('node:http');
        import(workerData.appUrl).then(async ({ createHttpApp }) => {
-         const app = createHttpApp({ dataDir: workerData.dir, onFlush: () => () => undefined, health: () => ({ lastFlush: null }) });
+         const app = createHttpApp({ dataDir: workerData.dir, onFlush: () => () => undefined, health: () => ({ lastFlush: null }), readerOpenFiles: workerData.openFiles });
          await app.ready;
          const server = http.createServer(app);
          server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
        });`,
-      { eval: true, workerData: { appUrl, dir } },
+      { eval: true, workerData: { appUrl, dir, openFiles: OPEN_FILES } },
     );
     const sottoPort = await new Promise<number>((resolve, reject) => {
       worker!.once('message', resolve);
@@ -90,13 +92,14 @@ async function main(): Promise<void> {
     const graphite = `http://127.0.0.1:${port}`;
 
     const cases: [string, string, number][] = [
-      ['one series, 1 day (1440 points)', 'target=bench.one&from=-1d', 20],
+      ['one series, 1 day (8640 points)', 'target=bench.one&from=-1d', 20],
       ['one series, 1 week (10080 points)', 'target=bench.one&from=-7d', 10],
       ['one series, 1 year (52560 points)', 'target=bench.one&from=-1y', 5],
       [`sumSeries over ${SERIES} series, 1 hour`, 'target=sumSeries(bench.many.*)&from=-1h', 5],
       [`${SERIES} series, 1 hour, maxDataPoints=100`, 'target=bench.many.*&from=-1h&maxDataPoints=100', 3],
     ];
-    console.log(`\n${'request'.padEnd(44)} ${'sotto ms'.padStart(10)} ${'graphite ms'.padStart(12)} ${'ratio'.padStart(8)}`);
+    console.log(`\nsotto readerOpenFiles: ${OPEN_FILES ?? 'default (2048)'}`);
+    console.log(`${'request'.padEnd(44)} ${'sotto ms'.padStart(10)} ${'graphite ms'.padStart(12)} ${'ratio'.padStart(8)}`);
     for (const [label, q, n] of cases) {
       const url = (base: string) => `${base}/render?${q}&format=json&now=${NOW}`;
       await time(url(sotto));
