@@ -229,7 +229,9 @@ export class SottoServer {
 
   /** Takes every source's points for the interval ending at `ms` and queues their writing. */
   private collect(ms: number, storeNow?: number): Promise<void> {
+    const tickAt = this.clock();
     const statsdPoints = this.statsd.flush(ms);
+    const namedIn = this.clock() - tickAt;
     const others = this.sources.slice(1).map((s) => Promise.resolve().then(() => s.flush(ms)).catch((err) => {
       this.log.warn(`flush source failed: ${(err as Error).message}`);
       return [] as MetricPoint[];
@@ -241,7 +243,7 @@ export class SottoServer {
         const text = toPlaintext(points);
         for (const f of this.forwarders) f.send(text);
       }
-      return this.enqueueWrite(() => this.writeFlush(points, timestamp, storeNow));
+      return this.enqueueWrite(() => this.writeFlush(points, timestamp, storeNow, tickAt, namedIn));
     });
     return done;
   }
@@ -251,7 +253,7 @@ export class SottoServer {
     return this.writes;
   }
 
-  private async writeFlush(points: MetricPoint[], timestamp: number, storeNow?: number): Promise<void> {
+  private async writeFlush(points: MetricPoint[], timestamp: number, storeNow: number | undefined, tickAt: number, namedIn: number): Promise<void> {
     const started = this.clock();
     try {
       this.reportErrors(await this.store!.write(points, storeNow));
@@ -264,6 +266,10 @@ export class SottoServer {
     let length = 0;
     for (const p of points) length += p.name.length + String(p.value).length + String(p.timestamp).length + 3;
     this.backend.flushLength = length;
+    if (this.config.debug) {
+      const done = this.clock();
+      this.log.info(`flush ${timestamp}: ${points.length} points, named in ${namedIn} ms, written in ${this.backend.flushTime} ms, ${done - tickAt} ms from tick to written`);
+    }
     const event: FlushEvent = { timestamp, names: points.map((p) => p.name) };
     for (const l of this.listeners) {
       try { l(event); } catch (err) { this.log.warn(`flush listener failed: ${(err as Error).message}`); }
