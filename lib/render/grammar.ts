@@ -192,10 +192,10 @@ class Parser {
   }
 
   /** Optional(args + Optional(',' + kwargs)) with args = delimitedList(~kwarg + arg). */
-  private argList(pos: number, literalOnly: boolean): { args: Arg[]; kwargs: [string, Arg][]; end: number } {
+  private argList(pos: number): { args: Arg[]; kwargs: [string, Arg][]; end: number } {
     const args: Arg[] = [];
     const kwargs: [string, Arg][] = [];
-    const one = (p: number): Result<Arg> => (this.kwarg(p, literalOnly) ? null : literalOnly ? this.literalArg(p) : this.arg(p));
+    const one = (p: number): Result<Arg> => (this.kwarg(p, false) ? null : this.arg(p));
     const first = one(pos);
     if (!first) return { args, kwargs, end: pos };
     args.push(first.value);
@@ -209,20 +209,10 @@ class Parser {
       end = next.end;
     }
     const comma = this.literal(end, ',');
-    if (comma !== null) {
-      const kw = this.kwarg(comma, literalOnly);
-      if (kw) {
-        kwargs.push(kw.value);
-        end = kw.end;
-        for (;;) {
-          const c = this.literal(end, ',');
-          if (c === null) break;
-          const next = this.kwarg(c, literalOnly);
-          if (!next) break;
-          kwargs.push(next.value);
-          end = next.end;
-        }
-      }
+    const kw = comma === null ? null : this.keywordList(comma, false);
+    if (kw) {
+      kwargs.push(...kw.kwargs);
+      end = kw.end;
     }
     return { args, kwargs, end };
   }
@@ -233,7 +223,7 @@ class Parser {
       if (!name) return null;
       const open = this.literal(name.end, '(');
       if (open === null) return null;
-      const list = this.argList(open, false);
+      const list = this.argList(open);
       const close = this.literal(list.end, ')');
       if (close === null) return null;
       const start = name.end - name.value.length;
@@ -262,7 +252,7 @@ class Parser {
         args = positional.args;
         end = positional.end;
       } else {
-        const kw = this.argListKeywords(comma);
+        const kw = this.keywordList(comma, true);
         if (kw) {
           kwargs = kw.kwargs;
           end = kw.end;
@@ -291,15 +281,16 @@ class Parser {
     return { args, end };
   }
 
-  private argListKeywords(pos: number): { kwargs: [string, Arg][]; end: number } | null {
-    const first = this.kwarg(pos, true);
+  /** delimitedList(kwarg): `name=value, …` (literal values only inside template()). */
+  private keywordList(pos: number, literalOnly: boolean): { kwargs: [string, Arg][]; end: number } | null {
+    const first = this.kwarg(pos, literalOnly);
     if (!first) return null;
     const kwargs = [first.value];
     let end = first.end;
     for (;;) {
       const c = this.literal(end, ',');
       if (c === null) break;
-      const next = this.kwarg(c, true);
+      const next = this.kwarg(c, literalOnly);
       if (!next) break;
       kwargs.push(next.value);
       end = next.end;

@@ -1,7 +1,6 @@
 // graphite-web's TimeSeries (render/datalib.py) as plain data plus the few behaviours the
 // render functions rely on: iteration consolidates by valuesPerPoint (normalize() sets it),
 // indexing and length see the raw values, tags are parsed from the name, copy() shares tags.
-import type { Series } from '../types.js';
 import { pyMax, pyMin } from './aggfuncs.js';
 
 export type Value = number | null;
@@ -186,11 +185,4 @@ export function iter(s: RenderSeries): Value[] {
     out.push(nonNull && nonNull / vpp >= s.xFilesFactor ? cf(buf) : null);
   }
   return out;
-}
-
-/** The plain `Series` shape of lib/types.ts (consolidation applied). */
-export function toPlainSeries(s: RenderSeries): Series {
-  const values = iter(s);
-  const step = s.step * s.valuesPerPoint;
-  return { name: s.name, start: s.start, end: s.start + values.length * step, step, values };
 }

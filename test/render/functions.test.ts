@@ -222,6 +222,75 @@ t.test('maxDataPoints consolidation: the nudge and its off-by-one, maxDataPoints
   t.equal(summed.datapoints[0][0], 91 + 92 + 93 + 94 + 95);
 });
 
+t.test('every consolidation function, and generated series', async (t) => {
+  const store: Stored[] = [{ name: 'm.x', start: 1699998240, step: 60, values: [1, null, 3, 4, 8, null, null, null, null, null, 5, 2] }];
+  const first = async (func: string) => values((await json(`target=consolidateBy(m.x,"${func}")&from=1699998180&until=1699998900&maxDataPoints=3`, { store }))[0].datapoints);
+  // 12 points, 3 wanted: 4 per bucket; the nudge moves the start by 240 s and drops 3 values,
+  // leaving [4, 8, -, -] [-, -, -, 5] [2]
+  t.same(await first('max'), [8, 5, 2], 'max of each bucket');
+  t.same(await first('min'), [4, 5, 2]);
+  t.same(await first('first'), [4, 5, 2]);
+  t.same(await first('last'), [8, 5, 2]);
+  t.same(await first('avg_zero'), [3, 1.25, 2], 'nulls count as zeros; the last bucket is short');
+  t.same(await first('average'), [6, 5, 2]);
+  const xff = await json('target=m.x&from=1699998180&until=1699998900&maxDataPoints=3&xFilesFactor=0.5', { store });
+  t.same(values(xff[0].datapoints), [6, null, null], 'a bucket with too few points (counted against 4, even the short one) is null');
+  const from = `from=${T0}&until=${T0 + 180}`;
+  const [id] = await json(`target=identity("x")&${from}`);
+  t.same(id.datapoints, [
+    [T0, T0],
+    [T0 + 60, T0 + 60],
+    [T0 + 120, T0 + 120],
+  ]);
+  const [tm] = await json(`target=time("t",90)&${from}`);
+  t.same(values(tm.datapoints), [T0, T0 + 90]);
+  const [sn] = await json(`target=sin("s",2,60)&${from}`);
+  t.equal(sn.datapoints[0][0], Math.sin(T0) * 2);
+  const [rw] = await json(`target=randomWalk("r")&${from}`);
+  t.equal(rw.datapoints[0][0], 0, 'a random walk starts at 0');
+  t.ok(rw.datapoints.slice(1).every(([v]) => v !== null && Math.abs(v) <= 1.5));
+  const [th] = await json(`target=threshold(3,"three","red")&${from}`);
+  t.same([th.target, th.datapoints[0][0]], ['three', 3]);
+  const [al] = await json(`target=aggregateLine(a.one,"max")&${FROM}`);
+  t.same([al.target, al.datapoints.length, al.datapoints[0][0]], ['aggregateLine(a.one, 20)', 3, 20]);
+  const [kept] = await json(`target=aggregateLine(a.one,"min",true)&${FROM}`);
+  t.equal(kept.datapoints.length, 20, 'keepStep keeps the series step');
+  const [xf] = await json(`target=xFilesFactor(a.one,0.5)&${FROM}`);
+  t.equal(xf.tags.xFilesFactor, '0.5');
+  await t.rejects(json(`target=time("t",0)&${from}`), { message: /step must be positive/ });
+});
+
+t.test('asPercent in all its forms', async (t) => {
+  const names = async (q: string) => (await json(`${q}&${FROM}`)).map((s) => [s.target, s.datapoints[1][0]]);
+  t.same(await names('target=asPercent(h.web1.*)'), [
+    ['asPercent(h.web1.cpu,sumSeries(h.web1.*))', 20],
+    ['asPercent(h.web1.mem,sumSeries(h.web1.*))', 80],
+  ]);
+  t.same(await names('target=asPercent(h.web1.cpu,h.web1.mem)'), [['asPercent(h.web1.cpu,h.web1.mem)', 25]]);
+  t.same(await names('target=asPercent(h.*.cpu,h.*.mem)'), [
+    ['asPercent(h.web1.cpu,h.web1.mem)', 25],
+    ['asPercent(h.web2.cpu,h.web1.mem)', 50],
+  ], 'a single total series for every series');
+  t.same(await names('target=asPercent(h.*.*,None,1)'), [
+    ['asPercent(h.web1.cpu,sumSeries(h.*.*))', 20],
+    ['asPercent(h.web1.mem,sumSeries(h.*.*))', 80],
+    ['asPercent(h.web2.cpu,h.web2.cpu)', 100],
+  ], 'grouped by node 1');
+  t.same(await names('target=asPercent(h.web1.*,h.web2.cpu,1)'), [
+    ['asPercent(h.web1.cpu,MISSING)', null],
+    ['asPercent(h.web1.mem,MISSING)', null],
+    ['asPercent(MISSING,h.web2.cpu)', null],
+  ], 'groups without a total (and totals without series) are MISSING');
+  await t.rejects(json(`target=asPercent(h.*.*,a.{one,two})&${FROM}`), { message: /asPercent second argument/ });
+  t.same(await names('target=asPercent(no.such)'), []);
+  const pairs = await json(`target=divideSeriesLists(h.web1.*,h.web2.cpu)&${FROM}`).catch((e: Error) => e.message);
+  t.match(pairs, /must have equal length/);
+  t.same(await names('target=sumSeriesLists(h.web1.*,h.*.cpu)'), [
+    ['sumSeries(h.web1.cpu,h.web1.cpu)', 2],
+    ['sumSeries(h.web1.mem,h.web2.cpu)', 6],
+  ]);
+});
+
 t.test('output formats', async (t) => {
   const fetch = memoryFetch(STORE);
   const out = async (q: string) => render(parseRenderParams(params(`${q}&now=${NOW}`), NOW), { fetch });
