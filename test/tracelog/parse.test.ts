@@ -137,3 +137,20 @@ t.test('random garbage never throws and never yields a record with a broken time
   }
   t.pass(`20000 random lines (seed ${seed})`);
 });
+
+t.test('remembered prefixes never mix up instances that end alike or change their syslog time', async (t) => {
+  const rest = 'E 1 2012-01-18 15:31:31.050680';
+  const table: [string, string][] = [];
+  for (let i = 0; i < 50; i++) {
+    table.push(
+      [`hostA.example.com acme instance1 : ${rest}`, 'hostA_example_com__acme__instance1'],
+      [`hostB.example.com acme instance1 : ${rest}`, 'hostB_example_com__acme__instance1'],
+      [`Mar  8 12:34:${String(i).padStart(2, '0')} webA zope[1]: ${rest}`, 'webA__zope'],
+      [`Mar  8 12:35:${String(i).padStart(2, '0')} webB zope[1]: ${rest}`, 'webB__zope'],
+      [`2012-01-18T15:31:${String(i).padStart(2, '0')}Z webA zope: ${rest}`, 'webA__zope'],
+      [`<13>Mar  8 12:34:56 webC zope[1]: ${rest}`, 'webC__zope'],
+    );
+  }
+  const wrong = table.filter(([line, key]) => rec(line).instance !== key);
+  t.same(wrong, []);
+});
