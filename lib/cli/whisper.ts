@@ -16,7 +16,7 @@ import {
   AGGREGATION_METHODS, create, fetch, info, parseRetentionDef, resize, setAggregationMethod, setXFilesFactor, update, updateMany,
   type ArchiveSpec, type FetchResult,
 } from '../whisper/index.js';
-import { readHeader } from '../whisper/file-async.js';
+import { headerAndSize } from '../whisper/api.js';
 import { planCreate } from '../whisper/create.js';
 import { parsePyFloat } from '../whisper/header.js';
 import {
@@ -124,16 +124,11 @@ const infoCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'print the header as JSON' }),
   handler: guarded(async (argv) => {
     const path = String(argv.path);
-    const fh = await fsp.open(path, 'r');
+    const { header, fileSize } = await headerAndSize(path);
     let text: string;
     let ok = true;
-    try {
-      const { header, fileSize } = await readHeader(fh, path);
-      if (argv.field !== undefined) ({ ok, text } = formatInfoField(header, fileSize, String(argv.field)));
-      else text = argv.json ? formatInfoJson(header, fileSize) : formatInfo(header, fileSize);
-    } finally {
-      await fh.close();
-    }
+    if (argv.field !== undefined) ({ ok, text } = formatInfoField(header, fileSize, String(argv.field)));
+    else text = argv.json ? formatInfoJson(header, fileSize) : formatInfo(header, fileSize);
     out(text);
     if (!ok) process.exitCode = 1;
   }),
@@ -215,15 +210,8 @@ const dumpCommand: CommandModule = {
       fail(`File "${path}" does not exist!`);
       return;
     }
-    const fh = await fsp.open(path, 'r');
-    let header;
-    let bytes: Buffer;
-    try {
-      ({ header } = await readHeader(fh, path));
-      bytes = await fh.readFile();
-    } finally {
-      await fh.close();
-    }
+    const { header } = await headerAndSize(path);
+    const bytes = await fsp.readFile(path);
     if (argv.json) {
       const view = (a: (typeof header.archives)[number]) => {
         const pts: PyValue[] = [];

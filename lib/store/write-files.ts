@@ -13,8 +13,9 @@ import path from 'node:path';
 import { metricPath } from './paths.js';
 import { selectStorage, type StorageRules } from '../config/storage-rules.js';
 import { createSync, planCreate, type CreatePlan } from '../whisper/create.js';
-import { emptyWindows, readHeaderSync, runSync, type FileState } from '../whisper/file-sync.js';
+import { emptyWindows, flushDeferred, readHeaderSync, runSync, type FileState } from '../whisper/file-sync.js';
 import { METADATA_SIZE, encodeMetadata } from '../whisper/header.js';
+import { CorruptWhisperFile, WhisperException } from '../whisper/errors.js';
 import { preparePoints, updateManyOps, type Point } from '../whisper/update-core.js';
 
 export interface StoreFilesOptions {
@@ -28,6 +29,13 @@ export interface StoreFilesOptions {
   durable?: boolean;
   /** How often a cached file is checked for changes by other programs (default 60 s, ±50 % jitter). */
   revalidateMs?: number;
+  /**
+   * How long writes to the coarser archives may be held back (default 60 s; 0 writes everything
+   * at once). Their current bucket is rewritten at every flush; holding the writes back saves
+   * most syscalls of a flush. The finest archive is always written at once, and everything is
+   * written by close().
+   */
+  deferMs?: number;
   /** Milliseconds clock (tests). */
   clock?: () => number;
 }
@@ -53,6 +61,12 @@ interface Entry {
   lastBatch: number;
 }
 
+function pointAt(timestamps: ArrayLike<number>, values: ArrayLike<number>, i: number): Point {
+  const ts = timestamps[i]!;
+  if (!Number.isFinite(ts)) throw new Error(`timestamp ${ts} is not a finite number`);
+  return [ts, values[i]!];
+}
+
 function metadataOf({ header }: FileState): Uint8Array {
   return encodeMetadata(header.aggregationMethod, header.maxRetention, header.xFilesFactor, header.archives.length);
 }
@@ -67,7 +81,10 @@ export class StoreFiles {
   private readonly sparse: boolean;
   private readonly durable: boolean;
   private readonly revalidateMs: number;
+  private readonly deferMs: number;
   private readonly clock: () => number;
+  /** Metrics with held-back writes → when they must be written. */
+  private readonly dirty = new Map<string, number>();
   private readonly entries = new Map<string, Entry>();
   /** Entries holding an open fd, least recently used first. */
   private readonly open = new Map<string, Entry>();
@@ -82,6 +99,7 @@ export class StoreFiles {
     this.sparse = options.sparse ?? true;
     this.durable = options.durable ?? false;
     this.revalidateMs = options.revalidateMs ?? 60_000;
+    this.deferMs = Math.max(0, options.deferMs ?? 60_000);
     this.clock = options.clock ?? Date.now;
   }
 
@@ -109,19 +127,52 @@ export class StoreFiles {
     }
     for (const [name, g] of groups) {
       report.files++;
-      const indexes = typeof g === 'number' ? [g] : g;
       try {
-        const points: Point[] = indexes.map((i) => {
-          const ts = timestamps[i]!;
-          if (!Number.isFinite(ts)) throw new Error(`timestamp ${ts} is not a finite number`);
-          return [ts, values[i]!];
-        });
+        let points: Point[];
+        if (typeof g === 'number') points = [pointAt(timestamps, values, g)];
+        else {
+          points = new Array(g.length);
+          for (let k = 0; k < g.length; k++) points[k] = pointAt(timestamps, values, g[k]!);
+        }
         this.writeOne(name, preparePoints(points), now, report);
       } catch (err) {
         report.errors.push([name, (err as Error).message]);
       }
     }
+    this.flushDue(this.clock(), report);
     return report;
+  }
+
+  /** Writes the held-back slots of every metric whose deadline is `until` or earlier. */
+  private flushDue(until: number, report: FilesReport | null): void {
+    for (const [name, deadline] of this.dirty) {
+      if (deadline > until) continue;
+      try {
+        this.flushEntry(name, this.entries.get(name)!);
+      } catch (err) {
+        report?.errors.push([name, `writing held-back points: ${(err as Error).message}`]);
+      }
+    }
+  }
+
+  /** Writes an entry's held-back slots, reopening its file if needed. */
+  private flushEntry(name: string, entry: Entry): void {
+    this.dirty.delete(name);
+    const state = entry.state;
+    if (state === null || state.deferred === null || state.deferred.size === 0) return;
+    if (entry.fd >= 0) {
+      flushDeferred(entry.fd, state);
+      return;
+    }
+    const fd = fs.openSync(entry.path, 'r+');
+    try {
+      const st = fs.fstatSync(fd);
+      // The file was replaced meanwhile: the held-back slots belonged to the old one.
+      if (st.ino === entry.ino && st.size === entry.size) flushDeferred(fd, state);
+      else state.deferred.drain();
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   private writeOne(name: string, points: Point[], now: number, report: FilesReport): void {
@@ -143,12 +194,22 @@ export class StoreFiles {
         fd = this.openFile(name, entry, report);
         transient = !this.keepOpen(name, entry, fd);
       }
-      runSync(fd, entry.path, entry.state!, updateManyOps(entry.state!.header, points, now));
+      const state = entry.state!;
+      runSync(fd, entry.path, state, updateManyOps(state.header, points, now));
+      if (state.deferred !== null && state.deferred.size > 0) {
+        const deadline = this.dirty.get(name);
+        if (deadline === undefined) this.dirty.set(name, this.clock() + this.deferMs);
+        else if (this.clock() >= deadline) {
+          flushDeferred(fd, state);
+          this.dirty.delete(name);
+        }
+      }
     } catch (err) {
-      // Whatever went wrong, do not trust what we cached about this file.
       if (transient) fs.closeSync(fd);
       transient = false;
-      this.forget(name, entry);
+      // A refused point (e.g. a timestamp that cannot be stored) says nothing about the file;
+      // anything else (I/O error, corrupt file) means what we cached cannot be trusted.
+      if (!(err instanceof WhisperException) || err instanceof CorruptWhisperFile) this.forget(name, entry);
       throw err;
     } finally {
       if (transient) fs.closeSync(fd);
@@ -168,7 +229,7 @@ export class StoreFiles {
     try {
       const st = fs.fstatSync(fd);
       if (entry.state === null || st.ino !== entry.ino || st.size !== entry.size) {
-        const state = readHeaderSync(fd, entry.path, st.size, true);
+        const state = readHeaderSync(fd, entry.path, st.size, true, this.deferMs > 0);
         entry.state = state;
         entry.ino = st.ino;
         entry.size = st.size;
@@ -220,6 +281,9 @@ export class StoreFiles {
   /** Checks a cached file against the disk; returns its fd, or -1 if it must be reopened. */
   private revalidate(name: string, entry: Entry): number {
     entry.checkAt = this.nextCheck();
+    // Held-back writes belong to the file this fd is open on, whatever the path holds now.
+    if (entry.state !== null) flushDeferred(entry.fd, entry.state);
+    this.dirty.delete(name);
     let st: fs.Stats | null = null;
     try {
       st = fs.statSync(entry.path);
@@ -234,7 +298,7 @@ export class StoreFiles {
     const metadata = Buffer.alloc(METADATA_SIZE);
     fs.readSync(entry.fd, metadata, 0, METADATA_SIZE, 0);
     if (entry.metadata === null || !metadata.equals(entry.metadata)) {
-      entry.state = readHeaderSync(entry.fd, entry.path, st.size, true);
+      entry.state = readHeaderSync(entry.fd, entry.path, st.size, true, this.deferMs > 0);
     } else if (entry.state !== null) {
       // Drop the read windows: cheap insurance against points written by other programs.
       entry.state.windows = emptyWindows(entry.state.header);
@@ -262,14 +326,24 @@ export class StoreFiles {
   }
 
   private forget(name: string, entry: Entry): void {
+    this.dirty.delete(name);
     this.closeFd(name, entry);
     entry.state = null;
     entry.ino = -1;
   }
 
-  /** Closes every cached fd. */
-  close(): void {
+  /** Writes every held-back slot to disk; returns [name, message] for files that failed. */
+  flush(): [string, string][] {
+    const report: FilesReport = { files: 0, created: [], errors: [] };
+    this.flushDue(Infinity, report);
+    return report.errors;
+  }
+
+  /** Writes what is held back and closes every cached fd. */
+  close(): [string, string][] {
+    const errors = this.flush();
     for (const [name, entry] of [...this.open]) this.closeFd(name, entry);
+    return errors;
   }
 
   /** Number of files with an fd kept open (for tests and stats). */

@@ -1,7 +1,7 @@
 // whisper.py's fetch() (file_fetch + __archive_fetch) as a pure generator (see ops.ts).
 import { InvalidGranularity, InvalidTimeInterval } from './errors.js';
 import { POINT_SIZE, type ArchiveInfo, type Header } from './header.js';
-import { baseOp, getFloat64, getUint32, pyMod, readBetween, slotOffset, type OpGenerator } from './ops.js';
+import { baseOp, pyMod, readBetween, slotOffset, type OpGenerator } from './ops.js';
 import { parseRetentionDef } from './retention.js';
 
 /** What whisper.py's fetch returns: ((fromInterval, untilInterval, step), values). */
@@ -83,12 +83,14 @@ export function* archiveFetch(archive: ArchiveInfo, index: number, fromTime: num
 
 /** Values of consecutive slots read from `fromInterval` on: null where the stored timestamp is not the expected one. */
 export function decodeSeries(series: Uint8Array, fromInterval: number, step: number): (number | null)[] {
+  // One DataView for the whole series: V8 inlines its big-endian reads (faster than byte math here).
+  const view = new DataView(series.buffer, series.byteOffset, series.byteLength);
   const count = Math.floor(series.length / POINT_SIZE);
   const values: (number | null)[] = new Array(count);
   let expected = fromInterval;
   for (let i = 0; i < count; i++) {
     const at = i * POINT_SIZE;
-    values[i] = getUint32(series, at) === expected ? getFloat64(series, at + 4) : null;
+    values[i] = view.getUint32(at) === expected ? view.getFloat64(at + 4) : null;
     expected += step;
   }
   return values;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { CorruptWhisperFile } from './errors.js';
 import { decodeHeader, headerBytesNeeded, type Header } from './header.js';
 import { BASE, READ, WRITE, type OpGenerator } from './ops.js';
-import { WriteBuffer } from './write-buffer.js';
+import { DeferredSlots, WriteBuffer } from './write-buffer.js';
 
 const FIRST_READ = 4096;
 
@@ -32,6 +32,12 @@ export interface FileState {
   bases: number[];
   /** Per archive, the last slots read; null to disable read caching. */
   windows: Windows[] | null;
+  /**
+   * Writes held back across operations (null: none are). Writes at or after `deferFrom` (the
+   * coarser archives) go here instead of to the disk until flushDeferred() is called.
+   */
+  deferred: DeferredSlots | null;
+  deferFrom: number;
 }
 
 function readExactlySync(fd: number, path: string, offset: number, length: number): Uint8Array {
@@ -52,14 +58,21 @@ function uint32At(bytes: Uint8Array, at: number): number {
 }
 
 /** Reads and checks the header of an open file (one read for usual files). */
-export function readHeaderSync(fd: number, path: string, fileSize = fs.fstatSync(fd).size, cacheReads = false): FileState {
+export function readHeaderSync(fd: number, path: string, fileSize = fs.fstatSync(fd).size, cacheReads = false, deferLower = false): FileState {
   const firstLength = Math.min(fileSize, FIRST_READ);
   let bytes: Uint8Array = firstLength > 0 ? readExactlySync(fd, path, 0, firstLength) : new Uint8Array(0);
   const needed = headerBytesNeeded(bytes);
   if (needed > bytes.length && needed <= fileSize) bytes = readExactlySync(fd, path, 0, needed);
   const header = decodeHeader(bytes, fileSize, path);
   const bases = header.archives.map((a) => (a.offset + 4 <= bytes.length ? uint32At(bytes, a.offset) : -1));
-  return { header, fileSize, bases, windows: cacheReads ? emptyWindows(header) : null };
+  const deferFrom = deferLower && header.archives.length > 1 ? header.archives[1]!.offset : Infinity;
+  return { header, fileSize, bases, windows: cacheReads ? emptyWindows(header) : null, deferred: deferFrom < Infinity ? new DeferredSlots() : null, deferFrom };
+}
+
+/** Writes the held-back slots of `state` to `fd`. */
+export function flushDeferred(fd: number, state: FileState): void {
+  if (state.deferred === null || state.deferred.size === 0) return;
+  for (const run of state.deferred.drain()) writeAllSync(fd, run.data, run.offset);
 }
 
 /** No cached slots for any archive of `header`. */
@@ -73,35 +86,63 @@ function archiveAt(header: Header, offset: number): number {
   return 0;
 }
 
+/** Small reads fetch this much of the archive at once, for the operation's next reads. */
+const READ_AHEAD = 4096;
+
+/** What one operation has read ahead and not yet written. */
+interface OpContext {
+  pending: WriteBuffer;
+  /** Per archive, bytes read ahead during this operation (kept up to date with its writes); null until the first read. */
+  ahead: (Window | null)[] | null;
+}
+
+function patchWindow(w: Window | null, offset: number, data: Uint8Array): void {
+  if (w === null) return;
+  // Copy the overlap of the written bytes and the window into the window (a plain loop: a
+  // subarray() per write costs more than copying a few slots).
+  const from = Math.max(offset, w.start);
+  const to = Math.min(offset + data.length, w.start + w.bytes.length);
+  const bytes = w.bytes;
+  for (let at = from; at < to; at++) bytes[at - w.start] = data[at - offset]!;
+}
+
 /**
  * Runs a pure Whisper algorithm against `fd`, using and updating `state`. The operation's writes
  * are collected and written at its end, adjacent slots together (see write-buffer.ts); if the
- * operation fails nothing is written.
+ * operation fails nothing is written. Small reads read ahead within the archive, so the buckets
+ * a batch propagates cost one read, not one each.
  */
 export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGenerator<R>): R {
   const { header, bases, windows } = state;
   const archives = header.archives;
-  const pending = new WriteBuffer();
+  const ctx: OpContext = { pending: new WriteBuffer(), ahead: null };
   let answer: unknown = undefined;
   for (;;) {
     const step = gen.next(answer);
     if (step.done) {
-      for (const run of pending.drain()) writeAllSync(fd, run.data, run.offset);
+      const deferred = state.deferred;
+      for (const run of ctx.pending.drain()) {
+        if (deferred !== null && run.offset >= state.deferFrom) deferred.set(run.offset, run.data);
+        else {
+          writeAllSync(fd, run.data, run.offset);
+          deferred?.remove(run.offset, run.data.length);
+        }
+      }
       return step.value;
     }
     const op = step.value;
     if (op.kind === BASE) {
       let base = bases[op.archive]!;
       if (base < 0) {
-        base = uint32At(readExactlySync(fd, path, op.offset, 4), 0);
+        base = uint32At(state.deferred?.get(op.offset) ?? readExactlySync(fd, path, op.offset, 4), 0);
         bases[op.archive] = base;
       }
       answer = base;
     } else if (op.kind === READ) {
-      const first = readRange(fd, path, state, pending, op.offset, op.length);
+      const first = readRange(fd, path, state, ctx, op.offset, op.length);
       if (op.length2 === 0) answer = first;
       else {
-        const second = readRange(fd, path, state, pending, op.offset2, op.length2);
+        const second = readRange(fd, path, state, ctx, op.offset2, op.length2);
         const joined = new Uint8Array(first.length + second.length);
         joined.set(first, 0);
         joined.set(second, first.length);
@@ -109,42 +150,57 @@ export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGe
       }
     } else if (op.kind === WRITE) {
       const data = op.data!;
-      pending.add(op.offset, data);
+      ctx.pending.add(op.offset, data);
       for (let i = 0; i < archives.length; i++) {
         if (archives[i]!.offset === op.offset) bases[i] = uint32At(data, 0);
       }
+      const index = archiveAt(header, op.offset);
+      if (ctx.ahead !== null) patchWindow(ctx.ahead[index]!, op.offset, data);
       if (windows !== null) {
-        for (const w of windows[archiveAt(header, op.offset)]!) {
-          if (w === null) continue;
-          // Copy the overlap of the written bytes and the window into the window.
-          const from = Math.max(op.offset, w.start);
-          const to = Math.min(op.offset + data.length, w.start + w.bytes.length);
-          if (from < to) w.bytes.set(data.subarray(from - op.offset, to - op.offset), from - w.start);
-        }
+        const pair = windows[index]!;
+        patchWindow(pair[0], op.offset, data);
+        patchWindow(pair[1], op.offset, data);
       }
       answer = undefined;
     }
   }
 }
 
-/** `length` bytes at `offset` as the operation sees them: cached window, or disk plus its own pending writes. */
-function readRange(fd: number, path: string, state: FileState, pending: WriteBuffer, offset: number, length: number): Uint8Array {
-  const windows = state.windows;
-  if (windows === null) {
-    const bytes = readExactlySync(fd, path, offset, length);
-    pending.overlay(offset, bytes);
-    return bytes;
-  }
-  const pair = windows[archiveAt(state.header, offset)]!;
+function within(w: Window | null, offset: number, end: number): w is Window {
+  return w !== null && offset >= w.start && end <= w.start + w.bytes.length;
+}
+
+/**
+ * `length` bytes at `offset` as the operation sees them: from the file's cached windows, from
+ * what this operation read ahead, or from disk (plus held-back and pending writes).
+ */
+function readRange(fd: number, path: string, state: FileState, ctx: OpContext, offset: number, length: number): Uint8Array {
+  const index = archiveAt(state.header, offset);
   const end = offset + length;
-  for (let k = 0; k < 2; k++) {
-    const w = pair[k];
-    if (w && offset >= w.start && end <= w.start + w.bytes.length) return w.bytes.slice(offset - w.start, end - w.start);
+  const pair = state.windows === null ? null : state.windows[index]!;
+  if (pair !== null) {
+    for (let k = 0; k < 2; k++) {
+      const w = pair[k]!;
+      if (within(w, offset, end)) return w.bytes.slice(offset - w.start, end - w.start);
+    }
   }
-  const bytes = readExactlySync(fd, path, offset, length);
-  pending.overlay(offset, bytes);
-  pair[1] = pair[0];
-  pair[0] = { start: offset, bytes: bytes.slice() };
+  if (ctx.ahead === null) ctx.ahead = state.header.archives.map(() => null);
+  let ahead = ctx.ahead[index]!;
+  if (!within(ahead, offset, end)) {
+    const archive = state.header.archives[index]!;
+    const readEnd = length >= READ_AHEAD ? end : Math.min(archive.offset + archive.size, offset + READ_AHEAD);
+    const bytes = readExactlySync(fd, path, offset, readEnd - offset);
+    state.deferred?.overlay(offset, bytes);
+    ctx.pending.overlay(offset, bytes);
+    ahead = { start: offset, bytes };
+    ctx.ahead[index] = ahead;
+  }
+  const bytes = ahead.bytes.slice(offset - ahead.start, end - ahead.start);
+  if (pair !== null) {
+    // Remember exactly this region for the next operations (small: one bucket).
+    pair[1] = pair[0];
+    pair[0] = { start: offset, bytes: bytes.slice() };
+  }
   return bytes;
 }
 

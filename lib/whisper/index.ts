@@ -6,6 +6,7 @@
 //   const r = await fetch('/tmp/x.wsp', 1699999000);   // { timeInfo: [from, until, step], values }
 export { create, type CreateOptions } from './create.js';
 export { update, updateMany, fetch, info, setAggregationMethod, setXFilesFactor } from './api.js';
+export { updateSync, updateManySync, fetchSync, infoSync } from './api.js';
 export { resize, type ResizeOptions, type ResizeResult } from './resize.js';
 export type { FetchResult } from './fetch-core.js';
 export type { Header, ArchiveInfo } from './header.js';

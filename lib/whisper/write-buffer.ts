@@ -30,7 +30,7 @@ export class WriteBuffer {
       const data = this.datas[w]!;
       const from = Math.max(at, offset);
       const to = Math.min(at + data.length, end);
-      if (from < to) bytes.set(data.subarray(from - at, to - at), from - offset);
+      for (let k = from; k < to; k++) bytes[k - offset] = data[k - at]!;
     }
   }
 
@@ -38,32 +38,102 @@ export class WriteBuffer {
   drain(): { offset: number; data: Uint8Array }[] {
     const n = this.offsets.length;
     if (n === 0) return [];
-    if (n === 1) {
-      const run = { offset: this.offsets[0]!, data: this.datas[0]! };
-      this.offsets.length = 0;
-      this.datas.length = 0;
-      return [run];
-    }
-    // Latest write of each slot wins.
-    const slots = new Map<number, Uint8Array>();
-    for (let w = 0; w < n; w++) {
-      const at = this.offsets[w]!;
-      const data = this.datas[w]!;
-      for (let k = 0; k < data.length; k += POINT_SIZE) slots.set(at + k, data.subarray(k, k + POINT_SIZE));
-    }
+    const offsets = this.offsets.slice();
+    const datas = this.datas.slice();
     this.offsets.length = 0;
     this.datas.length = 0;
-    const offsets = [...slots.keys()].sort((a, b) => a - b);
+    if (n === 1) return [{ offset: offsets[0]!, data: datas[0]! }];
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]! || a - b);
+    // Usual case: no slot written twice. Then adjacent writes are simply joined.
+    let overlapping = false;
+    for (let k = 1; k < n; k++) {
+      if (offsets[order[k]!]! < offsets[order[k - 1]!]! + datas[order[k - 1]!]!.length) overlapping = true;
+    }
+    if (!overlapping) {
+      const runs: { offset: number; data: Uint8Array }[] = [];
+      let k = 0;
+      while (k < n) {
+        let j = k + 1;
+        let length = datas[order[k]!]!.length;
+        while (j < n && offsets[order[j]!] === offsets[order[k]!]! + length) length += datas[order[j++]!]!.length;
+        if (j === k + 1) runs.push({ offset: offsets[order[k]!]!, data: datas[order[k]!]! });
+        else {
+          const data = new Uint8Array(length);
+          let at = 0;
+          for (let m = k; m < j; m++) {
+            data.set(datas[order[m]!]!, at);
+            at += datas[order[m]!]!.length;
+          }
+          runs.push({ offset: offsets[order[k]!]!, data });
+        }
+        k = j;
+      }
+      return runs;
+    }
+    // Some slot was written twice: the latest write of each slot wins.
+    const slots = new Map<number, Uint8Array>();
+    for (let w = 0; w < n; w++) {
+      const at = offsets[w]!;
+      const data = datas[w]!;
+      for (let k = 0; k < data.length; k += POINT_SIZE) slots.set(at + k, data.subarray(k, k + POINT_SIZE));
+    }
+    const sorted = [...slots.keys()].sort((a, b) => a - b);
     const runs: { offset: number; data: Uint8Array }[] = [];
     let i = 0;
-    while (i < offsets.length) {
+    while (i < sorted.length) {
       let j = i + 1;
-      while (j < offsets.length && offsets[j] === offsets[j - 1]! + POINT_SIZE) j++;
+      while (j < sorted.length && sorted[j] === sorted[j - 1]! + POINT_SIZE) j++;
       const data = new Uint8Array((j - i) * POINT_SIZE);
-      for (let k = i; k < j; k++) data.set(slots.get(offsets[k]!)!, (k - i) * POINT_SIZE);
-      runs.push({ offset: offsets[i]!, data });
+      for (let k = i; k < j; k++) data.set(slots.get(sorted[k]!)!, (k - i) * POINT_SIZE);
+      runs.push({ offset: sorted[i]!, data });
       i = j;
     }
     return runs;
+  }
+}
+
+/**
+ * Slots whose write is held back across operations (the store writer defers writes to the
+ * coarser archives: their current bucket is rewritten at every flush, so only the last value
+ * needs to reach the disk). Per slot, latest value wins.
+ */
+export class DeferredSlots {
+  private readonly slots = new Map<number, Uint8Array>();
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Holds back a write of whole points at `offset`. */
+  set(offset: number, data: Uint8Array): void {
+    for (let at = 0; at < data.length; at += POINT_SIZE) {
+      const slot = new Uint8Array(POINT_SIZE);
+      for (let k = 0; k < POINT_SIZE; k++) slot[k] = data[at + k]!;
+      this.slots.set(offset + at, slot);
+    }
+  }
+
+  /** The held-back bytes of the slot at `offset`, if any. */
+  get(offset: number): Uint8Array | undefined {
+    return this.slots.get(offset);
+  }
+
+  /** Forgets held-back slots in [offset, offset + length) (they were just written directly). */
+  remove(offset: number, length: number): void {
+    for (let at = 0; at < length; at += POINT_SIZE) this.slots.delete(offset + at);
+  }
+
+  /** Applies the held-back slots that fall into `bytes`, which holds the file from `offset` on. */
+  overlay(offset: number, bytes: Uint8Array): void {
+    const end = offset + bytes.length;
+    for (const [at, slot] of this.slots) if (at >= offset && at + POINT_SIZE <= end) bytes.set(slot, at - offset);
+  }
+
+  /** The held-back slots as runs of adjacent slots, in file order; clears them. */
+  drain(): { offset: number; data: Uint8Array }[] {
+    const buffer = new WriteBuffer();
+    for (const offset of [...this.slots.keys()].sort((a, b) => a - b)) buffer.add(offset, this.slots.get(offset)!);
+    this.slots.clear();
+    return buffer.drain();
   }
 }

@@ -48,6 +48,7 @@ for (const workers of [0, 2]) {
     t.same(again.created, [], 'existing files are not created again');
     const r = await fetch(path.join(dir, 'stats/counters/hits/count.wsp'), NOW - 10, NOW + 10, NOW + 10);
     t.same(r?.values, [3, 4]);
+    await writer.close(); // the coarser archives are written at the latest on close
     const minute = await fetch(path.join(dir, 'stats/counters/hits/count.wsp'), NOW - 3599, NOW + 10, NOW + 10, '1m');
     t.equal(minute?.values.filter((v) => v !== null).reduce((a, b) => a! + b!, 0), 7, 'the 1-minute archive holds the sum');
     t.same(walk(dir).filter((f) => !f.endsWith('.wsp')), [], 'no temporary files are left behind');
@@ -94,6 +95,7 @@ t.test('worker and in-thread writers produce identical files', async (t) => {
     for (let m = 0; m < 30; m++) points.push({ name: `stats.m${m}.count`, value: (m * flush) % 7, timestamp: now - (m % 3) * 10 });
     for (const w of writers) await w.write(points, now);
   }
+  await Promise.all(writers.map((w) => w.close())); // writes what is held back
   const files = walk(path.join(dir, 'w0')).map((f) => path.relative(path.join(dir, 'w0'), f)).sort();
   t.equal(files.length, 30);
   for (const f of files) {
@@ -131,6 +133,7 @@ t.test('the writer path writes the same bytes as whisper.py update_many over man
     const count = name.endsWith('.count');
     tasks.push({ kind: 'sequence', path: path.join(dir, `py-${name}.wsp`), archives: sel, xff: hex(count ? 0 : 0.5), method: count ? 'sum' : 'average', ops: ops[name], fetches: [] });
   }
+  await writer.close(); // writes what is held back
   const results = runOracle<{ errors: (string | null)[] }>(tasks);
   for (const [i, name] of names.entries()) {
     t.same(results[i]!.errors.filter((e) => e !== null), [], `${name}: whisper.py accepted every update`);
@@ -176,4 +179,29 @@ t.test('writes after close() are refused', async (t) => {
   await writer.close();
   await t.rejects(writer.write([{ name: 'a', value: 1, timestamp: NOW }], NOW), /closed/);
   t.same((await writer.write([], NOW).catch((e: Error) => e.message)), 'WhisperWriter is closed');
+});
+
+t.test('writes to the coarser archives are held back at most deferMs, and all written by close()', async (t) => {
+  const dir = scratchDir(t);
+  let clock = 0;
+  const { StoreFiles } = await import('../../lib/store/write-files.js');
+  const files = new StoreFiles({ dataDir: dir, rules: RULES, deferMs: 60_000, revalidateMs: 1e12, clock: () => clock });
+  const file = path.join(dir, 'stats/x/count.wsp');
+  const minute = async () => (await fetch(file, NOW - 3599, NOW + 60, NOW + 60, '1m'))!.values.filter((v) => v !== null);
+  files.writeBatch(['stats.x.count', 'stats.y.count'], [NOW, NOW], [5, 1], NOW);
+  t.same((await fetch(file, NOW - 10, NOW, NOW))?.values, [5], 'the finest archive is written at once');
+  t.same(await minute(), [], 'the 1-minute archive is still held back');
+  clock = 30_000;
+  files.writeBatch(['stats.x.count'], [NOW + 10], [2], NOW + 10);
+  t.same(await minute(), [], 'still within deferMs');
+  clock = 61_000;
+  files.writeBatch(['stats.x.count'], [NOW + 20], [3], NOW + 20);
+  t.same(await minute(), [10], 'written once deferMs has passed');
+  const other = path.join(dir, 'stats/y/count.wsp');
+  t.same((await fetch(other, NOW - 3599, NOW + 60, NOW + 60, '1m'))!.values.filter((v) => v !== null), [1],
+    'a metric not written in this batch is flushed by the same batch once due');
+  files.writeBatch(['stats.x.count'], [NOW + 30], [4], NOW + 30);
+  t.same(await minute(), [10], 'the next value is held back again');
+  t.same(files.close(), []);
+  t.same(await minute(), [14], 'close() writes everything');
 });
