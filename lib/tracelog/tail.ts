@@ -10,12 +10,12 @@
 // - .gz files are read once; one whose content starts like a file already read skips what was read.
 // Positions (bytes consumed as whole lines) are what `snapshot()` returns and the source persists.
 
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import path from 'node:path';
 import { expandSpecs, instanceFromFileName, type Candidate, type TracelogSpec } from './file-set.js';
 import { gzHead, gzStream } from './gz.js';
 import type { LineOrigin } from './ingest.js';
+import { findCopy, findMoved, keyOf, readHead } from './tail-search.js';
 import {
   HEAD_BYTES, type FileState, type Finished, type TailState, readBefore, remember, sameContent,
 } from './tail-state.js';
@@ -58,8 +58,6 @@ interface Found {
 const CHUNK = 1 << 20;
 /** A "line" longer than this without a newline is handed on as it is (and will be a bad line). */
 const MAX_LINE = 1 << 16;
-
-const keyOf = (dev: string | bigint, ino: string | bigint): string => `${dev}:${ino}`;
 
 export class Tailer {
   private readonly files = new Map<string, Tracked>();
@@ -277,7 +275,7 @@ export class Tailer {
   /** A file that left the listing: read what is left, a few quiet polls long, then let it go. */
   private async drainVanished(t: Tracked): Promise<number> {
     if (!t.fd) {
-      const moved = await this.findMoved(t);
+      const moved = await findMoved(t, (k) => this.files.has(k));
       if (moved === null) {
         this.opts.log(`tracelog: ${t.path} is gone and not found beside it (nor a .gz of it): its unread end is lost`);
         this.finish(t);
@@ -306,25 +304,9 @@ export class Tailer {
     this.files.delete(keyOf(t.dev, t.ino));
   }
 
-  /** Beside its last known path: the same inode under another name, or a .gz of its content. */
-  private async findMoved(t: Tracked): Promise<{ path: string; gz: boolean; key: string; size: number } | null> {
-    const dir = path.dirname(t.path);
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const p = path.join(dir, name);
-      const st = await stat(p, { bigint: true }).catch(() => null);
-      if (!st?.isFile()) continue;
-      const key = keyOf(st.dev, st.ino);
-      if (key === keyOf(t.dev, t.ino)) return { path: p, gz: false, key, size: Number(st.size) };
-      if (name.endsWith('.gz') && !this.files.has(key) && sameContent(await gzHead(p, HEAD_BYTES).catch(() => ''), t.head)) {
-        return { path: p, gz: true, key, size: Number(st.size) };
-      }
-    }
-    return null;
-  }
-
   /** Copytruncate: the unread end of the old content is in a copy beside the file. */
   private async recoverTruncated(t: Tracked): Promise<void> {
-    const moved = await this.findCopy(t);
+    const moved = await findCopy(t, (k) => this.files.get(k)?.head, (k) => this.gzDone.has(k));
     if (moved === 'followed') return; // a copy we already follow reads itself (adopt() started it at our position)
     if (moved === null) {
       this.opts.log(`tracelog: ${t.path} was truncated; no copy of its old content found beside it (lines written just before may be lost)`);
@@ -343,32 +325,6 @@ export class Tailer {
       t.position = copy.position;
     }
     remember(this.history, { head: t.head, length: t.position });
-  }
-
-  private async findCopy(t: Tracked): Promise<{ path: string; gz: boolean; key: string; size: number } | 'followed' | null> {
-    const dir = path.dirname(t.path);
-    for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
-      const p = path.join(dir, name);
-      const st = await stat(p, { bigint: true }).catch(() => null);
-      if (!st?.isFile()) continue;
-      const key = keyOf(st.dev, st.ino);
-      if (key === keyOf(t.dev, t.ino) || this.gzDone.has(key)) continue;
-      const followed = this.files.get(key);
-      if (followed) {
-        if (sameContent(followed.head, t.head)) return 'followed';
-        continue;
-      }
-      const size = Number(st.size);
-      if (name.endsWith('.gz')) {
-        if (sameContent(await gzHead(p, HEAD_BYTES).catch(() => ''), t.head)) return { path: p, gz: true, key, size };
-        continue;
-      }
-      if (size < t.position) continue;
-      const fd = await open(p, 'r');
-      const head = await readHead(fd, size).finally(() => fd.close());
-      if (sameContent(head, t.head)) return { path: p, gz: false, key, size };
-    }
-    return null;
   }
 
   private async visitGz(f: Found): Promise<number> {
@@ -414,14 +370,6 @@ export class Tailer {
       if (t.fd && !t.vanished && t.remainder === '' && t.lastGrowth < limit) await closeFd(t);
     }
   }
-}
-
-async function readHead(fd: FileHandle, size: number): Promise<string> {
-  const n = Math.min(size, HEAD_BYTES);
-  if (n === 0) return '';
-  const buf = Buffer.allocUnsafe(n);
-  const { bytesRead } = await fd.read(buf, 0, n, 0);
-  return buf.toString('latin1', 0, bytesRead);
 }
 
 async function closeFd(t: Tracked): Promise<void> {
