@@ -116,7 +116,9 @@ export function createTracelogSource(input: Partial<TracelogOptions>, deps: Trac
 
     flush(timestampMs: number): MetricPoint[] {
       const state = snapshot(timestampMs);
-      const points = intervalPoints(tracker.close(timestampMs), {
+      // The server's last flush at shutdown is stamped with the next scheduled time, a little in
+      // the future: close buckets by the clock, so none is closed before it has really ended.
+      const points = intervalPoints(tracker.close(Math.min(timestampMs, now())), {
         intervalMs: options.flushIntervalMs, percentThreshold: options.percentThreshold,
       });
       const timestamp = Math.floor(timestampMs / 1000);

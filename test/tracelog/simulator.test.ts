@@ -18,6 +18,7 @@ import {
 const SEED = Number(process.env.TRACELOG_SIM_SEED ?? 20211107);
 const PERCENTS = [90, 99];
 const FROZEN = 1_900_000_000_000; // the wall clock, frozen: buckets close by the logs' own time
+const wallClock = { now: FROZEN };
 
 const parts = new Intl.DateTimeFormat('en-US', {
   timeZone: ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
@@ -114,7 +115,7 @@ t.test(`simulated instances through rotation and restarts give exactly the plann
         paths: [dir1, live2], timeZone: ZONE, flushIntervalMs: 10_000, latenessMs: 5_000, stuckLimitMs: STUCK_US / 1000,
         idleLimitMs: IDLE_US / 1000, percentThreshold: PERCENTS, dataDir, pollIntervalMs: 3_600_000,
       },
-      { now: () => FROZEN, log: (m) => logs.push(m) },
+      { now: () => wallClock.now, log: (m) => logs.push(m) },
     );
     await src.start();
     return src;
@@ -188,7 +189,8 @@ t.test(`simulated instances through rotation and restarts give exactly the plann
   }
   t.equal(i1 + i2, written);
   await src!.settle();
-  collect(src!.flush(FROZEN + 1e12)); // time moves on: every bucket ends
+  wallClock.now = FROZEN + 1e12; // time moves on: every bucket ends
+  collect(src!.flush(wallClock.now));
   await src!.stop();
   src = null;
 

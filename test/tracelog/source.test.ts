@@ -10,6 +10,16 @@ import { syslogLines } from '../../lib/tracelog/syslog.js';
 import type { MetricPoint } from '../../lib/types.js';
 
 const T0 = Date.UTC(2020, 0, 1);
+/** A wall clock the tests move by hand. */
+const clock = { now: 0 };
+const now = (): number => clock.now;
+/** Flush "much later": every bucket has ended. */
+function flushLater(src: TracelogSource): MetricPoint[] {
+  clock.now += 1e12;
+  const points = src.flush(clock.now);
+  clock.now = 0;
+  return points;
+}
 function at(s: number): string {
   const us = Math.round(s * 1e6);
   const iso = new Date(T0 + Math.floor(us / 1e6) * 1000).toISOString();
@@ -101,10 +111,10 @@ t.test('a crash after a flush loses nothing and counts nothing twice: the last b
   const ref = path.join(dir, 'ref');
   mkdirSync(ref);
   writeFileSync(path.join(ref, 'web1.log'), whole);
-  const a0 = createTracelogSource({ ...opts, paths: [path.join(ref, 'web1.log')], dataDir: null }, { now: () => 0, log: () => undefined });
+  const a0 = createTracelogSource({ ...opts, paths: [path.join(ref, 'web1.log')], dataDir: null }, { now, log: () => undefined });
   await a0.start();
   await a0.settle();
-  const expected = a0.flush(1e12).filter((p) => !p.name.startsWith('sotto.'));
+  const expected = flushLater(a0).filter((p) => !p.name.startsWith('sotto.'));
   await a0.stop();
 
   const half = whole.indexOf('\n', whole.length / 2) + 1;
@@ -122,11 +132,11 @@ t.test('a crash after a flush loses nothing and counts nothing twice: the last b
   t.teardown(() => a.stop());
 
   appendFileSync(log, whole.slice(half + 500));
-  const b = createTracelogSource(opts, { now: () => 0, log: () => undefined });
+  const b = createTracelogSource(opts, { now, log: () => undefined });
   await b.start();
   t.teardown(() => b.stop());
   await b.settle();
-  const after = b.flush(1e12);
+  const after = flushLater(b);
   const merged = byKey(before.filter((p) => !p.name.startsWith('sotto.')));
   for (const [k, v] of byKey(after.filter((p) => !p.name.startsWith('sotto.')))) merged.set(k, v);
   t.same(merged, byKey(expected), 'the stored series equal those of a run without crash');
@@ -196,4 +206,18 @@ t.test('a source without paths or port does nothing, and flush works before star
   await src.start();
   t.equal(src.syslogAddress(), null);
   await src.stop();
+});
+
+t.test('a flush stamped in the future (the server stopping) closes only buckets ended by the clock', async (t) => {
+  const dir = tempDir(t);
+  const log = path.join(dir, 'trace.log');
+  writeFileSync(log, requests(0, 10)); // 0 s … 6.6 s, bucket [0, 10)
+  const wall = { now: T0 + 7_000 };
+  const src = createTracelogSource({ paths: [log], timeZone: 'UTC', latenessMs: 0 }, { now: () => wall.now, log: () => undefined });
+  await src.start();
+  t.teardown(() => src.stop());
+  await src.settle();
+  t.equal(value(src.flush(T0 + 10_000), 'tracelog.trace.requests.count'), 0, 'at 7 s the bucket has not ended, whatever the stamp');
+  wall.now = T0 + 10_500;
+  t.equal(value(src.flush(T0 + 10_000), 'tracelog.trace.requests.count'), 10);
 });
