@@ -11,7 +11,8 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'write'; id: number; names: string; timestamps: Float64Array; values: Float64Array; now: number }
+  | { type: 'chunk'; id: number; names: string; timestamps: Float64Array; values: Float64Array }
+  | { type: 'write'; id: number; now: number }
   | { type: 'rules'; rules: StorageRules }
   | { type: 'close' };
 
@@ -35,27 +36,29 @@ function main(): void {
   const port = parentPort!;
   const init = workerData as WorkerInit;
   const files = new StoreFiles(init.options);
+  // A batch arrives as chunks ('\n'-joined names plus timestamps and values), then 'write'.
+  // Batches are kept apart by id, should two writes overlap.
+  const batches = new Map<number, { names: string[]; timestamps: number[]; values: number[] }>();
   port.on('message', (msg: ToWorker) => {
-    if (msg.type === 'write') {
+    if (msg.type === 'chunk') {
+      let batch = batches.get(msg.id);
+      if (batch === undefined) {
+        batch = { names: [], timestamps: [], values: [] };
+        batches.set(msg.id, batch);
+      }
+      const { names, timestamps, values } = batch;
+      const all = msg.names.split('\n');
+      for (let i = 0; i < all.length; i++) {
+        if (init.shards > 1 && shardOf(all[i]!, init.shards) !== init.shard) continue;
+        names.push(all[i]!);
+        timestamps.push(msg.timestamps[i]!);
+        values.push(msg.values[i]!);
+      }
+    } else if (msg.type === 'write') {
+      const batch = batches.get(msg.id) ?? { names: [], timestamps: [], values: [] };
+      batches.delete(msg.id);
       try {
-        const all = msg.names.split('\n');
-        let names = all;
-        let timestamps: ArrayLike<number> = msg.timestamps;
-        let values: ArrayLike<number> = msg.values;
-        if (init.shards > 1) {
-          names = [];
-          const ts: number[] = [];
-          const vs: number[] = [];
-          for (let i = 0; i < all.length; i++) {
-            if (shardOf(all[i]!, init.shards) !== init.shard) continue;
-            names.push(all[i]!);
-            ts.push(msg.timestamps[i]!);
-            vs.push(msg.values[i]!);
-          }
-          timestamps = ts;
-          values = vs;
-        }
-        const report = files.writeBatch(names, timestamps, values, msg.now);
+        const report = files.writeBatch(batch.names, batch.timestamps, batch.values, msg.now);
         port.postMessage({ type: 'done', id: msg.id, report } satisfies FromWorker);
       } catch (err) {
         port.postMessage({ type: 'failed', id: msg.id, message: (err as Error).stack ?? String(err) } satisfies FromWorker);

@@ -50,6 +50,30 @@ function spawnWorker(init: WorkerInit): Worker {
   return new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, tsx: import.meta.resolve('tsx/esm/api'), entry } });
 }
 
+/** Points packed per message to the workers (and per event-loop turn). */
+const CHUNK = 4096;
+
+/** Packs points[start, end) for the workers; names that cannot be sent are reported as errors. */
+function pack(points: readonly MetricPoint[], start: number, end: number, report: WriteReport) {
+  const names: string[] = [];
+  const timestamps = new Float64Array(end - start);
+  const values = new Float64Array(end - start);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const p = points[i]!;
+    // '\n' separates names on the way to the workers; such a name is invalid anyway.
+    if (typeof p.name !== 'string' || p.name.includes('\n')) {
+      report.errors.push({ name: String(p.name), message: `invalid metric name ${JSON.stringify(p.name)}: contains a control character` });
+      continue;
+    }
+    names.push(p.name);
+    timestamps[n] = p.timestamp;
+    values[n] = p.value;
+    n++;
+  }
+  return { names, timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
+}
+
 class WorkerHandle {
   readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
@@ -74,6 +98,10 @@ class WorkerHandle {
     };
     this.worker.on('error', (err) => fail(new Error(`store writer worker crashed: ${err.message}`)));
     this.worker.on('exit', (code) => fail(new Error(`store writer worker exited (code ${code})`)));
+  }
+
+  post(msg: ToWorker): void {
+    if (!this.dead) this.worker.postMessage(msg);
   }
 
   request(msg: ToWorker & { id: number }): Promise<FilesReport> {
@@ -127,37 +155,28 @@ export class WhisperWriter {
   async write(points: readonly MetricPoint[], now: number = Math.floor(Date.now() / 1000)): Promise<WriteReport> {
     if (this.closing) throw new Error('WhisperWriter is closed');
     const started = performance.now();
-    const errors: { name: string; message: string }[] = [];
-    const names: string[] = [];
-    const timestamps = new Float64Array(points.length);
-    const values = new Float64Array(points.length);
-    let n = 0;
-    for (const p of points) {
-      // '\n' separates names on the way to the workers; such a name is invalid anyway.
-      if (typeof p.name !== 'string' || p.name.includes('\n')) {
-        errors.push({ name: String(p.name), message: `invalid metric name ${JSON.stringify(p.name)}: contains a control character` });
-        continue;
+    const report: WriteReport = { points: points.length, files: 0, created: [], errors: [], ms: 0 };
+    let reports: FilesReport[];
+    if (this.local) {
+      const { names, timestamps, values } = pack(points, 0, points.length, report);
+      reports = names.length ? [this.local.writeBatch(names, timestamps, values, now)] : [];
+    } else {
+      // Packed and posted in chunks, yielding to the event loop in between, so a flush of
+      // 100,000 points never holds the main thread for long (UDP packets keep coming in).
+      const workers = this.ensureWorkers();
+      const id = ++this.nextId;
+      for (let start = 0; start < points.length; start += CHUNK) {
+        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+        const { names, timestamps, values } = pack(points, start, Math.min(points.length, start + CHUNK), report);
+        const msg: ToWorker = { type: 'chunk', id, names: names.join('\n'), timestamps, values };
+        for (const w of workers) w.post(msg);
       }
-      names.push(p.name);
-      timestamps[n] = p.timestamp;
-      values[n] = p.value;
-      n++;
+      reports = await Promise.all(workers.map((w) => w.request({ type: 'write', id, now })));
     }
-    let reports: FilesReport[] = [];
-    if (n > 0) {
-      if (this.local) {
-        reports = [this.local.writeBatch(names, timestamps.subarray(0, n), values.subarray(0, n), now)];
-      } else {
-        const id = ++this.nextId;
-        const msg = { type: 'write' as const, id, names: names.join('\n'), timestamps: timestamps.subarray(0, n), values: values.subarray(0, n), now };
-        reports = await Promise.all(this.ensureWorkers().map((w) => w.request(msg)));
-      }
-    }
-    const report: WriteReport = { points: points.length, files: 0, created: [], errors, ms: 0 };
     for (const r of reports) {
       report.files += r.files;
       report.created.push(...r.created);
-      for (const [name, message] of r.errors) errors.push({ name, message });
+      for (const [name, message] of r.errors) report.errors.push({ name, message });
     }
     report.ms = performance.now() - started;
     return report;

@@ -205,3 +205,23 @@ t.test('writes to the coarser archives are held back at most deferMs, and all wr
   t.same(files.close(), []);
   t.same(await minute(), [14], 'close() writes everything');
 });
+
+t.test('overlapping writes and batches larger than one chunk are each written whole', async (t) => {
+  const dir = scratchDir(t);
+  const writer = new WhisperWriter({ dataDir: dir, rules: RULES, workers: 2 });
+  t.teardown(() => writer.close());
+  const big: MetricPoint[] = [];
+  for (let i = 0; i < 10_000; i++) big.push({ name: `big.m${i % 500}`, value: i, timestamp: NOW - 60 * Math.floor(i / 500) });
+  const [a, b] = await Promise.all([
+    writer.write(big, NOW),
+    writer.write([{ name: 'small.one', value: 42, timestamp: NOW }], NOW),
+  ]);
+  t.equal(a.files, 500);
+  t.equal(a.created.length, 500);
+  t.same(b.created, ['small.one']);
+  t.same([...a.errors, ...b.errors], []);
+  // 20 points per metric, spread over 20 minutes: all of them in the default 60:100 archive.
+  const r = await fetch(path.join(dir, 'big/m7.wsp'), NOW - 1200, NOW, NOW);
+  t.same(r?.values.filter((v) => v !== null).length, 20);
+  t.same((await fetch(path.join(dir, 'small/one.wsp'), NOW - 60, NOW, NOW))?.values, [42]);
+});
