@@ -1,7 +1,7 @@
 // Lines → records → the request tracker: the pure path every input (files, UDP syslog, the bench)
 // shares. Bad lines are counted and skipped; the rest still counts.
 
-import { parseLine } from './parse.js';
+import { parseRange } from './parse.js';
 import type { RequestTracker } from './requests.js';
 import type { LocalTime } from './zone.js';
 
@@ -26,11 +26,16 @@ export class TraceIngest {
 
   /** Feeds one line (without its newline). */
   line(text: string, origin: LineOrigin): void {
-    const r = parseLine(text);
+    this.range(text, 0, text.length, origin);
+  }
+
+  /** Feeds the line `text[start, end)`. */
+  private range(text: string, start: number, end: number, origin: LineOrigin): void {
+    const r = parseRange(text, start, end);
     if (typeof r === 'string') {
       if (r === '') return; // blank lines are not records, and not errors either
       this.badLines++;
-      this.onBadLine?.(text, r, origin);
+      this.onBadLine?.(text.slice(start, end), r, origin);
       return;
     }
     this.records++;
@@ -43,7 +48,7 @@ export class TraceIngest {
   chunk(text: string, origin: LineOrigin): number {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.line(text.slice(start, nl), origin);
+      this.range(text, start, nl, origin);
       start = nl + 1;
     }
     return start;

@@ -74,28 +74,44 @@ function looksLikeTimestamp(s: string, p: number): boolean {
   );
 }
 
-/** True when a record (`<code> <id> <timestamp>`) starts at `p`. */
-function recordAt(s: string, p: number): boolean {
-  if (p + 2 >= s.length || s.charCodeAt(p) === SPACE || s.charCodeAt(p + 1) !== SPACE) return false;
+/** True when a record (`<code> <id> <timestamp>`) starts at `p` and fits before `end`. */
+function recordAt(s: string, p: number, end: number): boolean {
+  if (p + 2 >= end || s.charCodeAt(p) === SPACE || s.charCodeAt(p + 1) !== SPACE) return false;
   const idEnd = s.indexOf(' ', p + 2);
-  return idEnd > p + 2 && looksLikeTimestamp(s, idEnd + 1);
+  return idEnd > p + 2 && idEnd + 20 <= end && looksLikeTimestamp(s, idEnd + 1);
 }
 
-/** Index where the record starts, or -1. Tries position 0 first (files without a prefix). */
-function findRecord(s: string): number {
-  if (recordAt(s, 0)) return 0;
-  for (let i = s.indexOf(' '); i !== -1; i = s.indexOf(' ', i + 1)) {
-    if (recordAt(s, i + 1)) return i + 1;
+/** Index where the record starts, or -1. Tries `start` first (files without a prefix). */
+function findRecord(s: string, start: number, end: number): number {
+  if (recordAt(s, start, end)) return start;
+  for (let i = s.indexOf(' ', start); i !== -1 && i < end; i = s.indexOf(' ', i + 1)) {
+    if (recordAt(s, i + 1, end)) return i + 1;
   }
   return -1;
 }
 
+function blank(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== SPACE && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
 /** Parses one line (without its `\n`; a trailing `\r` is ignored). */
 export function parseLine(line: string): ParseResult {
-  let end = line.length;
-  if (end > 0 && line.charCodeAt(end - 1) === 13) end--;
-  const p = findRecord(line);
-  if (p < 0) return line.trim() === '' ? '' : NO_RECORD;
+  return parseRange(line, 0, line.length);
+}
+
+/**
+ * Parses the line `s[start, end)` in place: the ingest hands whole chunks and offsets, so no
+ * string is cut per line except the id and the message.
+ */
+export function parseRange(line: string, start: number, lineEnd: number): ParseResult {
+  let end = lineEnd;
+  if (end > start && line.charCodeAt(end - 1) === 13) end--;
+  const p = findRecord(line, start, end);
+  if (p < 0) return blank(line, start, end) ? '' : NO_RECORD;
 
   const idEnd = line.indexOf(' ', p + 2);
   const t = idEnd + 1;
@@ -136,7 +152,7 @@ export function parseLine(line: string): ParseResult {
     id: line.slice(p + 2, idEnd),
     wallUs,
     message,
-    instance: p === 0 ? null : instanceFromPrefix(line, p - 1),
+    instance: p === start ? null : instanceFromPrefix(line, start, p - 1),
   };
 }
 

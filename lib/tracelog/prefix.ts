@@ -76,42 +76,46 @@ const seen = new Map<number, Seen>();
 const SEEN_LIMIT = 10_000;
 
 /**
- * Where the part of a prefix that names the instance starts: after the syslog timestamp that
- * changes every second (BSD `Mmm dd hh:mm:ss `, RFC 3339 first token), else 0; -1 when the
- * prefix is not worth caching (a `<PRI>`, rare in files).
+ * Where the part of the prefix `line[start, end)` that names the instance starts: after the
+ * syslog timestamp that changes every second (BSD `Mmm dd hh:mm:ss `, RFC 3339 first token),
+ * else at `start`; -1 when the prefix is not worth caching (a `<PRI>`, rare in files).
  */
-function stableOffset(line: string, end: number): number {
-  if (line.charCodeAt(0) === 60 /* < */) return -1;
-  if (end > 16 && line.charCodeAt(15) === 32 && line.charCodeAt(9) === 58 && line.charCodeAt(12) === 58 && MONTHS.has(line.slice(0, 3))) {
-    return 16;
+function stableOffset(line: string, start: number, end: number): number {
+  if (line.charCodeAt(start) === 60 /* < */) return -1;
+  if (
+    end - start > 16 && line.charCodeAt(start + 15) === 32 && line.charCodeAt(start + 9) === 58 &&
+    line.charCodeAt(start + 12) === 58 && MONTHS.has(line.slice(start, start + 3))
+  ) {
+    return start + 16;
   }
-  if (line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84) {
-    const sp = line.indexOf(' ');
+  if (line.charCodeAt(start + 4) === 45 && line.charCodeAt(start + 10) === 84) {
+    const sp = line.indexOf(' ', start);
     return sp > 0 && sp < end ? sp + 1 : -1;
   }
-  return 0;
+  return start;
 }
 
-/** The instance key for the prefix `line[0, end)`, or null when nothing usable is there. */
-export function instanceFromPrefix(line: string, end: number): string | null {
-  const offset = stableOffset(line, end);
-  if (offset < 0) return computeInstance(line, end);
+/** The instance key for the prefix `line[start, end)`, or null when nothing usable is there. */
+export function instanceFromPrefix(line: string, start: number, end: number): string | null {
+  const offset = stableOffset(line, start, end);
+  if (offset < 0) return computeInstance(line.slice(start, end));
+  const relative = offset - start;
   // Hash the length and the last 16 characters (where instance names differ), then check the
   // whole text once: about half the cost of hashing all of it.
   const len = end - offset;
-  let h = Math.imul(0x811c9dc5 ^ offset, 0x01000193) ^ len;
+  let h = Math.imul(0x811c9dc5 ^ relative, 0x01000193) ^ len;
   for (let i = Math.max(offset, end - 16); i < end; i++) h = Math.imul(h ^ line.charCodeAt(i), 0x01000193);
   h &= 0x3fffffff; // a small integer (Smi): no heap number per lookup
   const hit = seen.get(h);
-  if (hit !== undefined && hit.offset === offset && hit.text.length === len && line.startsWith(hit.text, offset)) return hit.key;
-  const key = computeInstance(line, end);
+  if (hit !== undefined && hit.offset === relative && hit.text.length === len && line.startsWith(hit.text, offset)) return hit.key;
+  const key = computeInstance(line.slice(start, end));
   if (seen.size >= SEEN_LIMIT) seen.clear();
-  seen.set(h, { offset, text: line.slice(offset, end), key });
+  seen.set(h, { offset: relative, text: line.slice(offset, end), key });
   return key;
 }
 
-function computeInstance(line: string, end: number): string | null {
-  const toks = tokens(line, end);
+function computeInstance(prefix: string): string | null {
+  const toks = tokens(prefix, prefix.length);
   if (toks.length === 0) return null;
   let first = toks[0]!;
   if (first.charCodeAt(0) === 60 /* < */) {
