@@ -20,8 +20,8 @@ import { headerAndSize } from '../whisper/api.js';
 import { planCreate } from '../whisper/create.js';
 import { parsePyFloat } from '../whisper/header.js';
 import {
-  ctime, formatDump, formatEstimate, formatFetch, formatFetchJson, formatInfo, formatInfoField, formatInfoJson, strftime,
-  type DropMode, type TimeFormatter,
+  ctime, dumpValue, formatDump, formatEstimate, formatFetch, formatFetchJson, formatInfo, formatInfoField, formatInfoJson, parsePoint,
+  strftime, type DropMode, type TimeFormatter,
 } from '../whisper/text.js';
 import { PyFloat, pyFloatRepr, pyJsonDumps, type PyValue } from '../whisper/pyformat.js';
 
@@ -164,17 +164,6 @@ const fetchCommand: CommandModule = {
   }),
 };
 
-/** Parses "timestamp:value" like whisper-update (after N: → now:). */
-function parsePoint(text: string): [number, number] {
-  const parts = text.split(':');
-  if (parts.length !== 2) throw new Error(`invalid datapoint '${text}': expected timestamp:value`);
-  const [t, v] = parts as [string, string];
-  if (!/^\s*[+-]?\d+\s*$/.test(t)) throw new Error(`invalid timestamp '${t}' in '${text}': expected whole seconds`);
-  const value = parsePyFloat(v);
-  if (Number.isNaN(value) && !/^\s*[+-]?nan\s*$/i.test(v)) throw new Error(`invalid value '${v}' in '${text}'`);
-  return [Number(t), value];
-}
-
 const updateCommand: CommandModule = {
   command: 'update <path> [points..]',
   describe: 'store timestamp:value points (whisper-update); N: means now; no points: read them from stdin',
@@ -213,19 +202,7 @@ const dumpCommand: CommandModule = {
     const { header } = await headerAndSize(path);
     const bytes = await fsp.readFile(path);
     if (argv.json) {
-      const view = (a: (typeof header.archives)[number]) => {
-        const pts: PyValue[] = [];
-        for (let p = 0; p < a.points; p++) {
-          const at = a.offset + p * 12;
-          const v = bytes.readDoubleBE(at + 4);
-          pts.push([bytes.readUInt32BE(at), Number.isFinite(v) ? new PyFloat(v) : null]);
-        }
-        return pts;
-      };
-      json({
-        aggregationMethod: header.aggregationMethod, maxRetention: header.maxRetention, xFilesFactor: new PyFloat(header.xFilesFactor),
-        archives: header.archives.map((a) => ({ offset: a.offset, secondsPerPoint: a.secondsPerPoint, points: a.points, retention: a.retention, size: a.size, data: view(a) })),
-      });
+      json(dumpValue(header, bytes));
       return;
     }
     out(formatDump(header, bytes, { time: timeFormatter(argv), raw: Boolean(argv.raw) }));

@@ -41,7 +41,9 @@ export interface FileState {
 }
 
 function readExactlySync(fd: number, path: string, offset: number, length: number): Uint8Array {
-  const buffer = Buffer.allocUnsafe(length);
+  // A plain Uint8Array, not a Buffer: Buffer#slice() makes views, and the cached windows must
+  // be small copies that do not keep a read-ahead buffer alive.
+  const buffer = new Uint8Array(length);
   let got = 0;
   while (got < length) {
     const n = fs.readSync(fd, buffer, got, length - got, offset + got);
@@ -86,12 +88,14 @@ function archiveAt(header: Header, offset: number): number {
   return 0;
 }
 
-/** Small reads fetch this much of the archive at once, for the operation's next reads. */
+/** From an operation's second read on, small reads fetch this much of the archive at once. */
 const READ_AHEAD = 4096;
 
 /** What one operation has read ahead and not yet written. */
 interface OpContext {
   pending: WriteBuffer;
+  /** Reads from disk so far; only the second and later read ahead (a one-point update needs no more). */
+  diskReads: number;
   /** Per archive, bytes read ahead during this operation (kept up to date with its writes); null until the first read. */
   ahead: (Window | null)[] | null;
 }
@@ -115,7 +119,7 @@ function patchWindow(w: Window | null, offset: number, data: Uint8Array): void {
 export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGenerator<R>): R {
   const { header, bases, windows } = state;
   const archives = header.archives;
-  const ctx: OpContext = { pending: new WriteBuffer(), ahead: null };
+  const ctx: OpContext = { pending: new WriteBuffer(), diskReads: 0, ahead: null };
   let answer: unknown = undefined;
   for (;;) {
     const step = gen.next(answer);
@@ -188,7 +192,7 @@ function readRange(fd: number, path: string, state: FileState, ctx: OpContext, o
   let ahead = ctx.ahead[index]!;
   if (!within(ahead, offset, end)) {
     const archive = state.header.archives[index]!;
-    const readEnd = length >= READ_AHEAD ? end : Math.min(archive.offset + archive.size, offset + READ_AHEAD);
+    const readEnd = length >= READ_AHEAD || ctx.diskReads++ === 0 ? end : Math.min(archive.offset + archive.size, offset + READ_AHEAD);
     const bytes = readExactlySync(fd, path, offset, readEnd - offset);
     state.deferred?.overlay(offset, bytes);
     ctx.pending.overlay(offset, bytes);

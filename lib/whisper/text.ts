@@ -6,6 +6,7 @@ import { PyFloat, pyFloatRepr, pyFormatFixed, pyFormatGeneral, pyJsonDumps, pyRe
 import { getFloat64, getUint32 } from './ops.js';
 import { POINT_SIZE } from './header.js';
 import type { ArchiveSpec } from './retention.js';
+import { parsePyFloat } from './header.js';
 
 /** Formats a unix time for --pretty output; the CLI passes ctime or strftime in local time. */
 export type TimeFormatter = (t: number) => string;
@@ -166,4 +167,34 @@ export function strftime(format: string, t: number): string {
     '%': () => '%',
   };
   return format.replace(/%(.)/g, (whole, c: string) => (map[c] ? map[c]!() : whole));
+}
+
+/** Parses "timestamp:value" like whisper-update (after N: → now:). */
+export function parsePoint(text: string): [number, number] {
+  const parts = text.split(':');
+  if (parts.length !== 2) throw new Error(`invalid datapoint '${text}': expected timestamp:value`);
+  const [t, v] = parts as [string, string];
+  if (!/^\s*[+-]?\d+\s*$/.test(t)) throw new Error(`invalid timestamp '${t}' in '${text}': expected whole seconds`);
+  const value = parsePyFloat(v);
+  if (Number.isNaN(value) && !/^\s*[+-]?nan\s*$/i.test(v)) throw new Error(`invalid value '${v}' in '${text}'`);
+  return [Number(t), value];
+}
+
+
+/** whisper-dump --json (sotto's own): the header and every slot; non-finite values as null. */
+export function dumpValue(header: Header, file: Uint8Array): PyValue {
+  return {
+    aggregationMethod: header.aggregationMethod,
+    maxRetention: header.maxRetention,
+    xFilesFactor: new PyFloat(header.xFilesFactor),
+    archives: header.archives.map((a) => {
+      const data: PyValue[] = [];
+      for (let p = 0; p < a.points; p++) {
+        const at = a.offset + p * POINT_SIZE;
+        const v = getFloat64(file, at + 4);
+        data.push([getUint32(file, at), Number.isFinite(v) ? new PyFloat(v) : null]);
+      }
+      return { offset: a.offset, secondsPerPoint: a.secondsPerPoint, points: a.points, retention: a.retention, size: a.size, data };
+    }),
+  };
 }
