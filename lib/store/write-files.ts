@@ -21,7 +21,7 @@ import { preparePoints, updateManyOps, type Point } from '../whisper/update-core
 export interface StoreFilesOptions {
   dataDir: string;
   rules: StorageRules;
-  /** Open file descriptors kept between batches (default 4096). */
+  /** Open file descriptors kept between batches (default 4096; WhisperWriter derives it from the process limit). */
   maxOpenFiles?: number;
   /** Create new files sparse (default true: the same bytes, disk used as archives fill). */
   sparse?: boolean;

@@ -9,11 +9,28 @@
 // in `errors` and the rest is written. The file work runs in worker threads with synchronous
 // positioned I/O on cached fds and headers (write-files.ts), so the main thread only packs the
 // batch and keeps receiving packets meanwhile. `workers: 0` does the work in the calling thread.
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { MetricPoint } from '../types.js';
 import type { StorageRules } from '../config/storage-rules.js';
 import { StoreFiles, type FilesReport, type StoreFilesOptions } from './write-files.js';
 import type { FromWorker, ToWorker, WorkerInit } from './write-worker.js';
+
+/**
+ * How many Whisper files to keep open between flushes when not configured: three quarters of what
+ * the process may open beyond a reserve of 1024 (sockets, the HTTP side), read from
+ * /proc/self/limits; 4096 where that is not available.
+ */
+export function defaultMaxOpenFiles(limits = '/proc/self/limits'): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync(limits, 'utf8'));
+    const soft = m === null ? NaN : m[1] === 'unlimited' ? 1 << 20 : Number(m[1]);
+    if (Number.isFinite(soft)) return Math.max(64, Math.min(1 << 16, Math.floor((soft - 1024) * 0.75)));
+  } catch {
+    // not Linux
+  }
+  return 4096;
+}
 
 export interface WhisperWriterOptions extends Omit<StoreFilesOptions, 'clock'> {
   /** Worker threads (default 2); 0 writes in the calling thread (blocking it). */
@@ -134,7 +151,7 @@ export class WhisperWriter {
 
   private fileOptions(): Omit<StoreFilesOptions, 'clock'> {
     const { workers: _unused, ...rest } = this.options;
-    const maxOpenFiles = Math.floor((this.options.maxOpenFiles ?? 4096) / Math.max(1, this.workerCount));
+    const maxOpenFiles = Math.floor((this.options.maxOpenFiles ?? defaultMaxOpenFiles()) / Math.max(1, this.workerCount));
     return { ...rest, rules: this.rules, maxOpenFiles };
   }
 

@@ -225,3 +225,17 @@ t.test('overlapping writes and batches larger than one chunk are each written wh
   t.same(r?.values.filter((v) => v !== null).length, 20);
   t.same((await fetch(path.join(dir, 'small/one.wsp'), NOW - 60, NOW, NOW))?.values, [42]);
 });
+
+t.test('the fd budget follows the process limit when not configured', async (t) => {
+  const { defaultMaxOpenFiles } = await import('../../lib/store/writer.js');
+  const dir = scratchDir(t);
+  const limits = (soft: string) => {
+    const f = path.join(dir, `limits-${soft}`);
+    fs.writeFileSync(f, `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                20000                files\n`);
+    return f;
+  };
+  t.equal(defaultMaxOpenFiles(limits('20000')), 14232);
+  t.equal(defaultMaxOpenFiles(limits('1024')), 64);
+  t.equal(defaultMaxOpenFiles(limits('unlimited')), 65536);
+  t.equal(defaultMaxOpenFiles(path.join(dir, 'missing')), 4096);
+});
