@@ -7,10 +7,12 @@
 //                                           or have `zc.zservertracelog` importable by python3)
 //
 // 1. core: the whole file in memory → TraceIngest.chunk (line split, parse, time zone, request
-//    state machine), then the points of every bucket (timer statistics included). One core.
-// 2. file: the same through the Tailer reading the file from disk in 1 MiB chunks.
-// 3. prefixed: like 1, every line behind ZC's syslog-ng prefix, 8 instances interleaved.
-// 4. tracereport: `python3 -m zc.zservertracelog.tracereport <plain file>` (its default text report).
+//    state machine). Then, timed apart, closing every bucket and naming its points (what the
+//    flushes would do over the log's hours). One core.
+// 2. tailer: the same through the Tailer reading the file from disk in 1 MiB chunks.
+// Both for a plain log and for one with ZC's syslog-ng prefix on every line, 8 instances
+// interleaved; each case in its own process (its own JIT state, like a sotto reading that log).
+// 3. tracereport: `python3 -m zc.zservertracelog.tracereport <plain file>` (its default text report).
 // Best of BENCH_RUNS runs each, as lines per CPU second (user + system time of the process, so a
 // busy shared machine does not count against either side) and per wall second. Read the ratio.
 import { spawnSync } from 'node:child_process';
@@ -74,24 +76,31 @@ async function generate(file: string, lines: number, prefixes: string[]): Promis
 }
 
 interface Timing {
+  /** Reading, parsing and aggregating the lines. */
   wall: number;
   cpu: number;
+  /** Then: closing every bucket and naming its points (timer statistics included). */
+  pointsCpu?: number;
+  points?: number;
 }
 
-/** Runs `run` BENCH_RUNS times; prints and returns the best lines per CPU second. */
-async function best(label: string, lines: number, run: () => Promise<number | void> | number | void): Promise<number> {
+/**
+ * Prints and returns the best lines per CPU second of `run`, called `repeat` times: a child that
+ * repeats and times itself returns its best Timing (repeat 1); a reference process returns its
+ * own CPU seconds.
+ */
+function best(label: string, lines: number, run: () => Timing | number, repeat = RUNS): number {
   let bestTiming: Timing = { wall: Infinity, cpu: Infinity };
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < repeat; i++) {
     const start = process.hrtime.bigint();
-    const cpu0 = process.cpuUsage();
-    const childCpu = await run();
-    const c = process.cpuUsage(cpu0);
-    const timing = { wall: Number(process.hrtime.bigint() - start) / 1e9, cpu: typeof childCpu === 'number' ? childCpu : (c.user + c.system) / 1e6 };
+    const result = run();
+    const timing = typeof result === 'number' ? { wall: Number(process.hrtime.bigint() - start) / 1e9, cpu: result } : result;
     if (timing.cpu < bestTiming.cpu) bestTiming = timing;
   }
   const perCpu = lines / bestTiming.cpu;
   const fmt = (v: number): string => Math.round(v).toLocaleString('en-US').padStart(11);
-  console.log(`${label.padEnd(44)} ${fmt(perCpu)} lines/CPU-s  (${bestTiming.cpu.toFixed(2)} s CPU; wall ${bestTiming.wall.toFixed(2)} s = ${fmt(lines / bestTiming.wall).trim()} lines/s)`);
+  const pts = bestTiming.points ? `; then ${bestTiming.points.toLocaleString('en-US')} points in ${bestTiming.pointsCpu!.toFixed(2)} s CPU` : '';
+  console.log(`${label.padEnd(44)} ${fmt(perCpu)} lines/CPU-s  (${bestTiming.cpu.toFixed(2)} s CPU; wall ${bestTiming.wall.toFixed(2)} s = ${fmt(lines / bestTiming.wall).trim()} lines/s${pts})`);
   return perCpu;
 }
 
@@ -100,31 +109,55 @@ function tracker(): { ingest: TraceIngest; tracker: RequestTracker } {
   return { ingest: new TraceIngest(tr, new LocalTime(ZONE)), tracker: tr };
 }
 
-function aggregate(text: string): void {
-  const { ingest, tracker: tr } = tracker();
-  ingest.chunk(text, { fallback: 'bench', forced: null });
-  const points = intervalPoints(tr.close(1e15), { intervalMs: 10_000, percentThreshold: [90, 95, 99] });
-  if (ingest.badLines !== 0 || points.length === 0) throw new Error(`bench: ${ingest.badLines} bad lines, ${points.length} points`);
+/** One measurement, in this (fresh) process: what a sotto reading one kind of log would do. */
+async function runCase(kind: string, file: string, lines: number): Promise<void> {
+  const text = kind === 'core' ? readFileSync(file, 'latin1') : '';
+  let bestTiming: Timing = { wall: Infinity, cpu: Infinity, pointsCpu: 0, points: 0 };
+  const cpuNow = (): number => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+  for (let i = 0; i < RUNS; i++) {
+    const { ingest, tracker: tr } = tracker();
+    const start = process.hrtime.bigint();
+    const cpu0 = cpuNow();
+    if (kind === 'core') ingest.chunk(text, { fallback: 'bench', forced: null });
+    else {
+      const tl = new Tailer({ specs: [parseSpec(file)], sink: ingest, pollIntervalMs: 3_600_000, log: console.error });
+      await tl.settle();
+      await tl.stop();
+    }
+    const cpu1 = cpuNow();
+    const wall = Number(process.hrtime.bigint() - start) / 1e9;
+    const points = intervalPoints(tr.close(1e15), { intervalMs: 10_000, percentThreshold: [90, 95, 99] });
+    const pointsCpu = cpuNow() - cpu1;
+    if (ingest.records !== lines || ingest.badLines !== 0) throw new Error(`bench: read ${ingest.records} of ${lines}, ${ingest.badLines} bad`);
+    if (cpu1 - cpu0 < bestTiming.cpu) bestTiming = { wall, cpu: cpu1 - cpu0, pointsCpu, points: points.length };
+  }
+  console.log(JSON.stringify(bestTiming));
+}
+
+/** Runs one case in a child process (its own JIT state, as a sotto process reading that log). */
+function inChild(kind: string, file: string, lines: number): Timing {
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--case', kind, file, String(lines)], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_KEEP: '' }, maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`bench case ${kind} failed`);
+  return JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as Timing;
+}
+
+if (process.argv[2] === '--case') {
+  await runCase(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+  process.exit(0);
 }
 
 const plain = join(work, 'trace.log');
 const prefixed = join(work, 'syslog-ng.log');
 const n = await generate(plain, LINES, []);
 await generate(prefixed, LINES, Array.from({ length: 8 }, (_, i) => `app${i % 4}.example.com acme instance${i} : `));
-console.log(`tracelog bench: ${n.toLocaleString('en-US')} lines (${(statSync(plain).size / 1e6).toFixed(0)} MB plain, ${(statSync(prefixed).size / 1e6).toFixed(0)} MB with syslog-ng prefixes), best of ${RUNS}, node ${process.version}\n`);
+console.log(`tracelog bench: ${n.toLocaleString('en-US')} lines (${(statSync(plain).size / 1e6).toFixed(0)} MB plain, ${(statSync(prefixed).size / 1e6).toFixed(0)} MB with syslog-ng prefixes), best of ${RUNS}, node ${process.version}, each in its own process\n`);
 
-const plainText = readFileSync(plain, 'latin1');
-const prefixedText = readFileSync(prefixed, 'latin1');
-const core = await best('sotto core: parse + aggregate + points', n, () => aggregate(plainText));
-await best('sotto core, syslog-ng prefix, 8 instances', n, () => aggregate(prefixedText));
-await best('sotto tailer: read file + parse + aggregate', n, async () => {
-  const { ingest, tracker: tr } = tracker();
-  const tl = new Tailer({ specs: [parseSpec(plain)], sink: ingest, pollIntervalMs: 3_600_000, log: console.error });
-  await tl.settle();
-  await tl.stop();
-  intervalPoints(tr.close(1e15), { intervalMs: 10_000, percentThreshold: [90, 95, 99] });
-  if (ingest.records !== n) throw new Error(`bench: tailer read ${ingest.records} of ${n}`);
-});
+const core = best('sotto core: parse + aggregate', n, () => inChild('core', plain, n), 1);
+best('sotto core, syslog-ng prefix, 8 instances', n, () => inChild('core', prefixed, n), 1);
+best('sotto tailer: read file + parse + aggregate', n, () => inChild('tailer', plain, n), 1);
+best('sotto tailer, syslog-ng prefix, 8 instances', n, () => inChild('tailer', prefixed, n), 1);
 
 const pythonPath = process.env.TRACEREPORT_PYTHONPATH;
 const env = { ...process.env, ...(pythonPath ? { PYTHONPATH: pythonPath } : {}) };
@@ -138,7 +171,7 @@ sys.argv = ['tracereport', sys.argv[1]]
 runpy.run_module('zc.zservertracelog.tracereport', run_name='__main__')
 r = resource.getrusage(resource.RUSAGE_SELF)
 sys.stderr.write('CPU %f\\n' % (r.ru_utime + r.ru_stime))`;
-  const ref = await best('zc.zservertracelog tracereport (python3)', n, () => {
+  const ref = best('zc.zservertracelog tracereport (python3)', n, () => {
     const r = spawnSync('/usr/bin/python3', ['-c', wrapper, plain], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 20 });
     const cpu = /CPU ([\d.]+)/.exec(r.stderr.toString());
     if (r.status !== 0 || !cpu) throw new Error(`tracereport failed: ${r.stderr}`);
