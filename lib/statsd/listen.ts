@@ -34,7 +34,7 @@ export class StatsdListener {
   private tcp: net.Server | null = null;
   private readonly conns = new Set<net.Socket>();
   private bound: ListenerAddress[] = [];
-  private lastPacketAt = 0;
+  private received = 0;
 
   constructor(private readonly opts: StatsdListenOptions) {}
 
@@ -62,7 +62,7 @@ export class StatsdListener {
     const decode = typeof (Buffer.prototype as { utf8Slice?: unknown }).utf8Slice === 'function'
       ? (b: Buffer): string => (b as Buffer & { utf8Slice(s: number, e: number): string }).utf8Slice(0, b.length)
       : (b: Buffer): string => b.toString('utf8');
-    socket.on('message', (msg) => { this.lastPacketAt = Date.now(); onPacket(decode(msg)); });
+    socket.on('message', (msg) => { this.received++; onPacket(decode(msg)); });
     return new Promise((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();
@@ -128,10 +128,14 @@ export class StatsdListener {
    * connections are ended after what they sent so far is handled.
    */
   async close(quietMs = 50, maxWaitMs = 2000): Promise<void> {
-    const started = Date.now();
-    const deadline = started + maxWaitMs;
+    const deadline = Date.now() + maxWaitMs;
     if (this.udp.length) {
-      while (Date.now() - Math.max(this.lastPacketAt, started) < quietMs && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Quiet = no datagram during one whole `quietMs` window (a counter, no clock read per packet).
+      for (;;) {
+        const before = this.received;
+        await new Promise((r) => setTimeout(r, quietMs));
+        if (this.received === before || Date.now() >= deadline) break;
+      }
     }
     await Promise.all(this.udp.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.udp = [];

@@ -40,11 +40,12 @@ int main(int argc, char **argv) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0); int sb = 4 << 20; setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
   struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(port); a.sin_addr.s_addr = htonl(0x7f000001);
   if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) { perror("connect"); return 1; }
-  enum { NP = 4096, B = 64 }; static char buf[NP][2048]; static int len[NP]; long k = 0;
-  for (int p = 0; p < NP; p++) { int n = 0; for (int l = 0; l < lines; l++, k++) { long key = k % keys;
+  enum { B = 64 }; long NP = keys / lines + 1; if (NP < 4096) NP = 4096;
+  char (*buf)[2048] = malloc(NP * 2048); int *len = malloc(NP * sizeof(int)); long k = 0;
+  for (long p = 0; p < NP; p++) { int n = 0; for (int l = 0; l < lines; l++, k++) { long key = k % keys;
     if (kind == 't') n += sprintf(buf[p] + n, "%sbench.t%ld:%ld|ms", l ? "\n" : "", key, (k * 7) % 1000);
     else n += sprintf(buf[p] + n, "%sbench.c%ld:1|c", l ? "\n" : "", key); } len[p] = n; }
-  struct mmsghdr msgs[B]; struct iovec iov[B]; long sent = 0; int pi = 0; double start = now(), end = start + secs;
+  struct mmsghdr msgs[B]; struct iovec iov[B]; long sent = 0; long pi = 0; double start = now(), end = start + secs;
   for (;;) { double t = now(); if (t >= end) break; long due = rate > 0 ? (long)((t - start) * rate) : sent + B; long n = due - sent;
     if (n <= 0) { usleep(100); continue; } if (n > B) n = B;
     for (int i = 0; i < n; i++) { iov[i].iov_base = buf[pi]; iov[i].iov_len = len[pi]; pi = (pi + 1) % NP; memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr); msgs[i].msg_hdr.msg_iov = &iov[i]; msgs[i].msg_hdr.msg_iovlen = 1; }
@@ -56,7 +57,8 @@ import socket, sys, time
 port, rate, secs, lines, kind, keys = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20); s.connect(('127.0.0.1', port))
 k = 0; payloads = []
-for p in range(4096):
+NP = max(4096, keys // lines + 1)
+for p in range(NP):
     ls = []
     for l in range(lines):
         key = k % keys; ls.append(f'bench.t{key}:{(k * 7) % 1000}|ms' if kind == 't' else f'bench.c{key}:1|c'); k += 1
@@ -67,7 +69,7 @@ while True:
     if now >= end: break
     n = min((int((now - start) * rate) if rate > 0 else sent + 256) - sent, 256)
     if n <= 0: time.sleep(0.0001); continue
-    for _ in range(n): send(payloads[i]); i = (i + 1) & 4095
+    for _ in range(n): send(payloads[i]); i = (i + 1) % NP
     sent += n
 print('{"sent": %d, "lines": %d, "secs": %f}' % (sent, sent * lines, time.perf_counter() - start))`;
 
