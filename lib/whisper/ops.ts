@@ -105,15 +105,6 @@ export function packPoint(timestamp: number, value: number): Uint8Array {
   return bytes;
 }
 
-/** Packs points as whisper.py's "!Ld": uint32 timestamp, float64 value, big-endian. */
-export function packPoints(points: readonly (readonly [number, number])[]): Uint8Array {
-  const bytes = new Uint8Array(points.length * POINT_SIZE);
-  for (let i = 0; i < points.length; i++) {
-    setUint32(bytes, i * POINT_SIZE, points[i]![0]);
-    setFloat64(bytes, i * POINT_SIZE + 4, points[i]![1]);
-  }
-  return bytes;
-}
 
 /**
  * The writes that put `bytes` (whole points) into the ring of `archive` from byte `offset` on,
