@@ -71,6 +71,10 @@ function metadataOf({ header }: FileState): Uint8Array {
   return encodeMetadata(header.aggregationMethod, header.maxRetention, header.xFilesFactor, header.archives.length);
 }
 
+/** How often (in batches) cached state of metrics that stopped coming is dropped, and after how many idle batches. */
+const SWEEP_EVERY = 256;
+const FORGET_AFTER = 1024;
+
 /** Idle this many batches, a cached fd may be given to another file. */
 const IDLE_BATCHES = 8;
 
@@ -140,7 +144,22 @@ export class StoreFiles {
       }
     }
     this.flushDue(this.clock(), report);
+    if (this.batch % SWEEP_EVERY === 0) this.forgetIdle(report);
     return report;
+  }
+
+  /** Drops what is cached about metrics not written for FORGET_AFTER batches (names come and go). */
+  private forgetIdle(report: FilesReport): void {
+    for (const [name, entry] of this.entries) {
+      if (this.batch - entry.lastBatch < FORGET_AFTER) continue;
+      try {
+        this.flushEntry(name, entry);
+      } catch (err) {
+        report.errors.push([name, `writing held-back points: ${(err as Error).message}`]);
+      }
+      this.closeFd(name, entry);
+      this.entries.delete(name);
+    }
   }
 
   /** Writes the held-back slots of every metric whose deadline is `until` or earlier. */

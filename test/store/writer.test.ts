@@ -239,3 +239,16 @@ t.test('the fd budget follows the process limit when not configured', async (t) 
   t.equal(defaultMaxOpenFiles(limits('unlimited')), 65536);
   t.equal(defaultMaxOpenFiles(path.join(dir, 'missing')), 4096);
 });
+
+t.test('metrics that stop coming are forgotten after a while, their held-back writes written first', async (t) => {
+  const dir = scratchDir(t);
+  const { StoreFiles } = await import('../../lib/store/write-files.js');
+  const files = new StoreFiles({ dataDir: dir, rules: RULES, deferMs: 1e12, revalidateMs: 1e12 });
+  t.teardown(() => files.close());
+  files.writeBatch(['stats.gone.count'], [NOW], [9], NOW);
+  t.equal(files.openFiles, 1);
+  for (let b = 1; b < 1280; b++) files.writeBatch(['stats.alive.count'], [NOW + 10 * b], [1], NOW + 10 * b);
+  t.equal(files.openFiles, 1, 'only the live metric keeps an fd');
+  const minute = await fetch(path.join(dir, 'stats/gone/count.wsp'), NOW - 3599, NOW + 60, NOW + 60, '1m');
+  t.same(minute!.values.filter((v) => v !== null), [9], 'its held-back coarse point was written before it was forgotten');
+});
