@@ -15,6 +15,7 @@ import { Forwarder, toPlaintext } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter, type WriteReport } from './store/writer.js';
 import { loadStorageRules } from './config/storage-rules.js';
+import { createTracelogSource, type TracelogSource } from './tracelog/source.js';
 import { VERSION } from './version.js';
 
 /** Where points go: the Whisper writer in production, anything with this shape in tests. */
@@ -87,6 +88,7 @@ export class SottoServer {
   private lastBadLog = 0;
   private badSuppressed = 0;
   private adminHealth: 'up' | 'down';
+  private tracelog: TracelogSource | null = null;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -127,6 +129,7 @@ export class SottoServer {
     this.startSec = Math.round(this.clock() / 1000);
     this.backend.lastFlush = this.startSec;
     this.store = await (this.opts.openStore ?? openWhisperStore)(c);
+    await this.startTracelog();
     this.forwarders = forwardTargets(c).map((t) => new Forwarder({ ...t, maxBufferBytes: c.forwardBufferBytes, warn: (m) => this.log.warn(m) }));
     const agg = this.statsd.aggregator;
     const clock = this.clock;
@@ -164,7 +167,13 @@ export class SottoServer {
       const app = createHttpApp({
         dataDir: c.dataDir,
         onFlush: (l) => this.onFlush(l),
-        health: () => ({ lastFlush: this.backend.lastFlush === this.startSec ? null : this.backend.lastFlush, status: this.adminHealth, version: VERSION }),
+        health: () => ({
+          lastFlush: this.backend.lastFlush === this.startSec ? null : this.backend.lastFlush,
+          status: this.adminHealth,
+          version: VERSION,
+          // The page's empty state tells a new user where to send a first metric.
+          statsdPort: this.statsdListener?.addresses().find((a) => a.kind !== 'tcp')?.port ?? null,
+        }),
       });
       this.httpApp = app;
       const server = http.createServer(app);
@@ -179,6 +188,20 @@ export class SottoServer {
     this.log.info(this.startupLine(adminAddr));
   }
 
+  /** Trace logs (files and/or UDP syslog) become one more flush source when configured. */
+  private async startTracelog(): Promise<void> {
+    const c = this.config;
+    if (c.tracelog.length === 0 && c.syslogPort === null) return;
+    this.tracelog = createTracelogSource({
+      paths: c.tracelog, timeZone: c.tracelogTimeZone ?? undefined, flushIntervalMs: c.flushInterval,
+      percentThreshold: c.percentThreshold, dataDir: c.dataDir, syslogPort: c.syslogPort, syslogAddress: c.syslogAddress,
+      latenessMs: c.tracelogLateness, stuckLimitMs: c.tracelogStuckLimit, idleLimitMs: c.tracelogIdleLimit,
+      pollIntervalMs: c.tracelogPollInterval,
+    }, { log: (m) => this.log.warn(m) });
+    await this.tracelog.start();
+    this.addSource(this.tracelog);
+  }
+
   private startupLine(admin: AddressInfo | null): string {
     const a = this.addresses();
     const fmt = (x: { address: string; port: number }): string => (x.address.includes(':') ? `[${x.address}]:${x.port}` : `${x.address}:${x.port}`);
@@ -188,6 +211,10 @@ export class SottoServer {
       admin ? `admin tcp ${fmt(admin)}` : 'admin off',
       a.http ? `http http://${fmt(a.http)}/` : 'http off',
     ];
+    if (this.tracelog) {
+      const syslog = this.tracelog.syslogAddress();
+      parts.push(`tracelog ${this.config.tracelog.length} path(s)${syslog ? `, syslog udp ${fmt(syslog)}` : ''}`);
+    }
     const fw = this.forwarders.length ? `; forwarding to ${this.forwarders.map((f) => f.destination).join(', ')}` : '';
     return `sotto ${VERSION}: ${parts.join('; ')}; data ${this.config.dataDir}; flush every ${this.config.flushInterval} ms${fw}; server is up`;
   }
@@ -339,6 +366,8 @@ export class SottoServer {
       await this.collect(at, Math.round(at / 1000));
     }
     await this.writes;
+    // After the last flush's points are written: saves the read positions that match them.
+    await this.tracelog?.stop();
     await Promise.all(this.forwarders.map((f) => f.close()));
     await this.store?.close();
     this.httpApp?.close();

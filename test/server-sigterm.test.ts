@@ -45,7 +45,7 @@ function archivePoints(path: string): Array<[number, number]> {
 }
 
 t.test('SIGTERM right after sending: every count is in the Whisper files and the exit code is 0', async (t) => {
-  if (!requirePeer(t as never, 'whisper.py (python3-whisper)', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
+  if (!requirePeer(t, 'whisper.py (python3-whisper)', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
   ensureBuilt();
   t.ok(existsSync(MAIN_JS), 'dist is built');
   const dataDir = mkdtempSync(join(tmpdir(), 'sotto-sigterm-'));

@@ -10,7 +10,7 @@ function withConfigFlags<T>(y: Argv<T>): Argv<T> {
   let out: Argv<T> = y.option('config', { type: 'string', describe: 'config file (default conf/sotto.json when present)' }) as Argv<T>;
   for (const spec of OPTIONS) {
     if (!spec.flag) continue;
-    const repeatable = spec.kind === 'pct[]' || spec.kind === 'forward[]';
+    const repeatable = spec.kind === 'pct[]' || spec.kind === 'forward[]' || spec.kind === 'string[]';
     out = out.option(spec.flag, { type: 'string', array: repeatable, describe: `${spec.describe} (${spec.path}, default ${JSON.stringify(spec.default)})` }) as Argv<T>;
   }
   return out;

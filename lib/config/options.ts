@@ -51,6 +51,14 @@ export interface SottoConfig {
   healthStatus: 'up' | 'down';
   dumpMessages: boolean;
   debug: boolean;
+  tracelog: string[];
+  tracelogTimeZone: string | null;
+  tracelogStuckLimit: number;
+  tracelogLateness: number;
+  tracelogIdleLimit: number;
+  tracelogPollInterval: number;
+  syslogPort: number | null;
+  syslogAddress: string;
 }
 
 export type Kind = 'port' | 'port?' | 'string' | 'string?' | 'host?' | 'bool' | 'bool?' | 'int' | 'pct[]' | 'string[]' | 'forward[]' | 'histogram' | 'health';
@@ -111,6 +119,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'healthStatus', kind: 'health', default: 'up', describe: 'initial answer of the admin health command' },
   { path: 'dumpMessages', kind: 'bool', default: false, describe: 'log every received packet' },
   { path: 'debug', kind: 'bool', default: false, describe: 'verbose logging' },
+  { path: 'tracelog', kind: 'string[]', default: [], flag: 'tracelog', describe: 'Zope-style request trace logs to follow: a file, directory or glob; name=path forces the instance (repeatable)' },
+  { path: 'tracelogTimeZone', kind: 'string?', default: null, flag: 'tracelog-time-zone', describe: "IANA time zone of the trace logs' local timestamps (null: this host's zone)" },
+  { path: 'tracelogStuckLimit', kind: 'int', default: 900000, min: 1, flag: 'tracelog-stuck-limit', describe: 'ms after its B that an unfinished request is expired and counted' },
+  { path: 'tracelogLateness', kind: 'int', default: 5000, min: 0, describe: "ms after an interval's end that trace records may still arrive for it" },
+  { path: 'tracelogIdleLimit', kind: 'int', default: 3600000, min: 1000, describe: 'ms without records after which an instance stops producing points' },
+  { path: 'tracelogPollInterval', kind: 'int', default: 1000, min: 10, describe: 'ms between checks of the trace log files for new lines' },
+  { path: 'syslogPort', kind: 'port?', default: null, flag: 'syslog-port', describe: 'receive trace log lines as UDP syslog (RFC 3164/5424) on this port; off unless set' },
+  { path: 'syslogAddress', kind: 'string', default: '0.0.0.0', describe: 'address of the syslog receiver' },
 ];
 
 export class ConfigError extends Error {

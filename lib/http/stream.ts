@@ -98,8 +98,14 @@ export class StreamHub {
     const now = Math.max(this.opts.clock(), event.timestamp);
     const series: { name: string; points: [number, number][] }[] = [];
     for (const name of names.sort()) {
-      const from = (lastSent.get(name) ?? since) - 1;
-      const s = await this.opts.reader.fetch(name, from, now, now);
+      const first = !lastSent.has(name);
+      let s = await this.opts.reader.fetch(name, (lastSent.get(name) ?? since) - 1, now, now);
+      if (s && first) {
+        // A stream opened in the middle of a slot must still get that slot: the flush may have
+        // just updated it (1 s flushes into a 10 s archive rewrite the same slot ten times).
+        const slot = event.timestamp - (event.timestamp % s.step);
+        if (s.start > slot) s = await this.opts.reader.fetch(name, slot - 1, now, now);
+      }
       if (!s) continue;
       const points: [number, number][] = [];
       s.values.forEach((v, i) => {

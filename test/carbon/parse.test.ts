@@ -32,7 +32,7 @@ t.test('a chunk of lines gives its points and its bad lines', async (t) => {
 });
 
 t.test('number syntax agrees with Python float()', async (t) => {
-  if (!requirePeer(t as never, 'Debian python3', existsSync(DEBIAN_PYTHON), 'apt-get install python3')) return;
+  if (!requirePeer(t, 'Debian python3', existsSync(DEBIAN_PYTHON), 'apt-get install python3')) return;
   const seed = 5150;
   const r = rng(seed);
   const parts = ['1', '0', '_', '.', 'e', 'E', '-', '+', 'inf', 'nan', 'Infinity', 'x', '5', '9'];

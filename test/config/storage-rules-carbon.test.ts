@@ -41,7 +41,7 @@ const NAMES = [
 ];
 
 t.test("carbon's loader selects the same storage for the shipped configuration", async (t) => {
-  if (!requirePeer(t as never, 'carbon (graphite-carbon)', pythonHasModule('carbon.conf'), 'apt-get install graphite-carbon')) return;
+  if (!requirePeer(t, 'carbon (graphite-carbon)', pythonHasModule('carbon.conf'), 'apt-get install graphite-carbon')) return;
   const schemas = path.join(CONF, 'storage-schemas.conf');
   const aggregation = path.join(CONF, 'storage-aggregation.conf');
   const carbon = JSON.parse(
@@ -55,7 +55,7 @@ t.test("carbon's loader selects the same storage for the shipped configuration",
 });
 
 t.test('carbon and sotto agree on hand-written files using ConfigParser and regex corners', async (t) => {
-  if (!requirePeer(t as never, 'carbon (graphite-carbon)', pythonHasModule('carbon.conf'), 'apt-get install graphite-carbon')) return;
+  if (!requirePeer(t, 'carbon (graphite-carbon)', pythonHasModule('carbon.conf'), 'apt-get install graphite-carbon')) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sotto-carbon-rules-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const schemas = path.join(dir, 'storage-schemas.conf');

@@ -193,3 +193,25 @@ t.test('/stream sends the new points of matching series after each flush', async
   }, 'new points since the last event (the last slot again, as a flush may update it)');
   t.equal(app.reader.readErrors, 0);
 });
+
+t.test('/stream opened in the middle of a coarse slot sends that slot at the first flush that updates it', async (t) => {
+  const dir = tempDir(t);
+  await create(path.join(dir, 'coarse.wsp'), [[10, 360]]);
+  const { url, flush } = await startApp(t, dir);
+  const slot = Math.floor(Date.now() / 10000) * 10;
+  await updateMany(path.join(dir, 'coarse.wsp'), [[slot, 1]]);
+  const req = http.get(`${url}/stream?target=coarse`);
+  const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+  t.teardown(() => req.destroy());
+  res.setEncoding('utf8');
+  let text = '';
+  const gotPoints = new Promise<void>((resolve) => res.on('data', (chunk: string) => { text += chunk; if (text.includes('event: points')) resolve(); }));
+  for (let i = 0; i < 100 && JSON.parse((await request(`${url}/api/health`)).text).streams < 1; i++) await new Promise((r) => setTimeout(r, 10));
+  // A later flush inside the same 10 s slot rewrites it (the stream opened before this flush).
+  await updateMany(path.join(dir, 'coarse.wsp'), [[slot, 7]]);
+  flush.emit({ timestamp: slot + 9, names: ['coarse'] });
+  await Promise.race([gotPoints, new Promise((r) => setTimeout(r, 5000))]);
+  const data = JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? '{"series": "no event within 5 s"}');
+  t.same(data.series, [{ target: 'coarse', datapoints: [[7, slot]] }], 'the current slot with its new value');
+});
+

@@ -47,7 +47,7 @@ async function startSotto(t: { teardown(fn: () => unknown): void; comment(...m: 
 }
 
 t.test('hot-shots counters, timers, gauges, sets and histograms land in Whisper files', async (t) => {
-  if (!requirePeer(t as never, 'whisper.py (python3-whisper)', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
+  if (!requirePeer(t, 'whisper.py (python3-whisper)', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
   const { server, dataDir, udp } = await startSotto(t);
   const client = new StatsD({ host: '127.0.0.1', port: udp, protocol: 'udp', errorHandler: (e) => t.fail(String(e)) });
   client.increment('hs.requests', 5);
@@ -79,8 +79,8 @@ t.test('hot-shots counters, timers, gauges, sets and histograms land in Whisper 
 });
 
 t.test('python3-statsd over UDP and TCP lands in Whisper files', async (t) => {
-  if (!requirePeer(t as never, 'whisper.py (python3-whisper)', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
-  if (!requirePeer(t as never, 'python3-statsd', pythonHasModule('statsd'), 'apt-get install python3-statsd')) return;
+  if (!requirePeer(t, 'whisper.py (python3-whisper)', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
+  if (!requirePeer(t, 'python3-statsd', pythonHasModule('statsd'), 'apt-get install python3-statsd')) return;
   const { server, dataDir, udp, tcp } = await startSotto(t);
   const script = `
 import statsd, sys

@@ -10,7 +10,7 @@ const COMMANDS = [
 ];
 
 t.test('the admin commands answer exactly as etsy statsd 0.9', async (t) => {
-  if (!requirePeer(t as never, 'etsy statsd 0.9.0', etsyAvailable(), 'npm install (devDependency statsd@0.9.0)')) return;
+  if (!requirePeer(t, 'etsy statsd 0.9.0', etsyAvailable(), 'npm install (devDependency statsd@0.9.0)')) return;
   const sotto = await startSotto({ flushInterval: 60000 });
   t.teardown(() => sotto.stop());
   const etsy = await startEtsy({ flushInterval: 60000 });

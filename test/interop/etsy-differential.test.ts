@@ -103,7 +103,7 @@ groups.push(
 );
 
 t.test('sotto flushes exactly what etsy statsd 0.9 flushes for the same packets', async (t) => {
-  if (!requirePeer(t as never, 'etsy statsd 0.9.0', etsyAvailable(), 'npm install (devDependency statsd@0.9.0)')) return;
+  if (!requirePeer(t, 'etsy statsd 0.9.0', etsyAvailable(), 'npm install (devDependency statsd@0.9.0)')) return;
   // Run at most 8 groups (16 daemons) at a time on the 2 shared cores.
   const queue = groups.slice();
   const results: { group: Group; etsy: string[][]; sotto: string[][]; error?: unknown }[] = [];

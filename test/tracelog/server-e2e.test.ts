@@ -11,7 +11,7 @@ import { createTracelogSource } from '../../lib/tracelog/source.js';
 import { DEBIAN_PYTHON, pythonHasModule, requirePeer } from '../support/interop.js';
 
 t.test('trace records become Whisper series under tracelog.<instance>. through the server', async (t) => {
-  if (!requirePeer(t as unknown as Parameters<typeof requirePeer>[0], 'whisper.py', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
+  if (!requirePeer(t, 'whisper.py', pythonHasModule('whisper'), 'apt-get install python3-whisper')) return;
   const root = mkdtempSync(path.join(tmpdir(), 'sotto-tl-e2e-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const dataDir = path.join(root, 'data');
