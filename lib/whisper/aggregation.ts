@@ -87,3 +87,55 @@ export function aggregate(method: AggregationMethod, known: readonly number[], n
       throw new InvalidAggregationMethod(`Unrecognized aggregation method ${String(method)}`);
   }
 }
+
+/**
+ * aggregate() over a bucket held in typed arrays, without building lists: `values[from + k]`
+ * for k < count, known where `known[from + k]` is 1. The same arithmetic and tie rules as
+ * aggregate(); `type` is the header code (1 average … 8 absmin). The bucket has at least one
+ * known value.
+ */
+export function aggregateSlots(type: number, values: Float64Array, known: Uint8Array, from: number, count: number): number {
+  const end = from + count;
+  if (type === 6) {
+    // avg_zero: every slot counts, a missing or zero value as 0 (Python's `x or 0`; NaN stays).
+    let total = 0;
+    for (let i = from; i < end; i++) {
+      if (known[i] === 1) {
+        const v = values[i]!;
+        total += v === 0 ? 0 : v;
+      }
+    }
+    return total / count;
+  }
+  let n = 0;
+  let total = 0;
+  let best = 0;
+  let bestKey = 0;
+  for (let i = from; i < end; i++) {
+    if (known[i] !== 1) continue;
+    const v = values[i]!;
+    if (n === 0) {
+      best = v;
+      bestKey = type === 7 || type === 8 ? Math.abs(v) : v;
+    } else if (type === 4 || type === 5) {
+      if (type === 4 ? v > best : v < best) best = v;
+    } else if (type === 7 || type === 8) {
+      const k = Math.abs(v);
+      if (type === 7 ? k > bestKey : k < bestKey) {
+        best = v;
+        bestKey = k;
+      }
+    } else if (type === 3) best = v;
+    total += v;
+    n++;
+  }
+  switch (type) {
+    case 1:
+      // pySum starts from 0: 0 + -0.0 is 0.0, as in Python.
+      return (0 + total) / n;
+    case 2:
+      return 0 + total;
+    default:
+      return best;
+  }
+}

@@ -12,9 +12,11 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { InvalidTimestamp } from './errors.js';
 import { encodeMetadata, type Header } from './header.js';
-import { readHeaderSync, runSync, type FileState } from './file-sync.js';
+import { FdIO, readHeaderSync, runSync, type FileState } from './file-sync.js';
 import { fetchOps, type FetchResult } from './fetch-core.js';
-import { preparePoints, updateManyOps, updateOps } from './update-core.js';
+import { fastEligible, fastUpdateMany } from './fast-update.js';
+import { BASE, layoutOf } from './layout.js';
+import { preparePoints, updateManyOps, updateOps, type Point } from './update-core.js';
 import type { AggregationMethod } from './aggregation.js';
 
 /** Python's int(time.time()). */
@@ -51,19 +53,77 @@ function withFileSync<R>(path: string, flags: 'r' | 'r+', body: Body<R>): R {
 
 // The operations, independent of how the file was opened.
 
+// One update's scratch: the points in whisper.py's commit order and the fast path's file state.
+let times = new Float64Array(64);
+let values = new Float64Array(64);
+let mem = new Float64Array(64);
+const io = new FdIO(-1, '');
+
+/** Copies points into times/values oldest first, as whisper.py commits them (see preparePoints). */
+function commitOrder(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (times.length < n) {
+    times = new Float64Array(n);
+    values = new Float64Array(n);
+  }
+  let ascending = true;
+  for (let i = 0; i < n; i++) {
+    const t = Math.trunc(points[i]![0]);
+    times[i] = t;
+    values[i] = +points[i]![1];
+    if (i > 0 && !(t > times[i - 1]!)) ascending = false;
+  }
+  if (!ascending) {
+    const prepared = preparePoints(points); // newest first, stable
+    for (let i = 0; i < n; i++) {
+      times[i] = prepared[n - 1 - i]![0];
+      values[i] = prepared[n - 1 - i]![1];
+    }
+  }
+  return n;
+}
+
+/** The fast path (fast-update.ts) when the points allow it; false when they do not. */
+function fastBody(fd: number, path: string, state: FileState, n: number, now: number): boolean {
+  const layout = layoutOf(state.header);
+  if (!fastEligible(layout, times, n, now)) return false;
+  if (mem.length < layout.size) mem = new Float64Array(layout.size * 2);
+  layout.reset(mem, 0);
+  // readHeaderSync saw the finest archive's first slot when it was within its first read.
+  mem[layout.block[0]! + BASE] = state.bases[0]!;
+  io.fd = fd;
+  io.path = path;
+  fastUpdateMany(layout, mem, 0, io, times, values, n, layout.count);
+  return true;
+}
+
 function updateBody(path: string, value: number, timestamp?: number | null, now?: number | null): Body<void> {
   const v = Number(value);
   return (fd, state) => {
     const n = now ?? currentTime();
     const t = wholeSeconds(timestamp ?? n);
+    const age = n - t;
+    // update() refuses future points and points as old as maxRetention; within the finest
+    // archive's retention it writes what update_many would.
+    if (age >= 0 && age < state.header.maxRetention) {
+      times[0] = t;
+      values[0] = v;
+      if (fastBody(fd, path, state, 1, n)) return;
+    }
     runSync(fd, path, state, updateOps(state.header, v, t, n));
   };
 }
 
 function updateManyBody(path: string, points: readonly (readonly [number, number])[], now?: number | null): Body<void> {
   for (const [t] of points) wholeSeconds(t);
-  const prepared = preparePoints(points);
-  return (fd, state) => runSync(fd, path, state, updateManyOps(state.header, prepared, now ?? currentTime()));
+  return (fd, state) => {
+    const n = now ?? currentTime();
+    const count = commitOrder(points);
+    if (fastBody(fd, path, state, count, n)) return;
+    const prepared: Point[] = new Array(count);
+    for (let i = 0; i < count; i++) prepared[i] = [times[count - 1 - i]!, values[count - 1 - i]!];
+    runSync(fd, path, state, updateManyOps(state.header, prepared, n));
+  };
 }
 
 function fetchBody(

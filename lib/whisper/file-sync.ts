@@ -9,6 +9,31 @@ import { CorruptWhisperFile } from './errors.js';
 import { decodeHeader, headerBytesNeeded, type Header } from './header.js';
 import { BASE, READ, WRITE, type OpGenerator } from './ops.js';
 import { DeferredSlots, WriteBuffer } from './write-buffer.js';
+import type { SlotIO } from './fast-update.js';
+
+/** SlotIO on a file descriptor: synchronous positioned reads and writes. */
+export class FdIO implements SlotIO {
+  constructor(
+    public fd: number,
+    public path: string,
+  ) {}
+
+  read(offset: number, length: number, into: Uint8Array, at: number): void {
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(this.fd, into, at + got, length - got, offset + got);
+      if (n === 0) {
+        throw new CorruptWhisperFile(`Unable to read ${length} bytes at offset ${offset}: the file ends at byte ${offset + got}`, this.path);
+      }
+      got += n;
+    }
+  }
+
+  write(offset: number, from: Uint8Array, at: number, length: number): void {
+    let done = 0;
+    while (done < length) done += fs.writeSync(this.fd, from, at + done, length - done, offset + done);
+  }
+}
 
 const FIRST_READ = 4096;
 

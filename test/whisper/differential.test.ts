@@ -2,17 +2,22 @@
 // update_many sequences (in and out of order, inside and outside retention, future points,
 // explicit now), every aggregation method, xFilesFactors chosen around float32 traps. After each
 // sequence the file sotto wrote must equal whisper.py's byte for byte, and fetch must agree.
-// SOTTO_SEED=<n> replays one run; SOTTO_SEQUENCES=<n> changes how many sequences run.
+// SOTTO_SEED=<n> replays one run; SOTTO_SEQUENCES=<n> / SOTTO_STEADY=<n> change how many general
+// and collector-like (steady-state) sequences run.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { create, update, updateMany, fetch, AGGREGATION_METHODS } from '../../lib/whisper/index.js';
-import { readHeaderSync, runSync } from '../../lib/whisper/file-sync.js';
+import { FdIO, readHeaderSync, runSync } from '../../lib/whisper/file-sync.js';
 import { preparePoints, updateManyOps, updateOps } from '../../lib/whisper/update-core.js';
+import { cachedUpdateMany } from '../../lib/whisper/cached-update.js';
+import { flushHeld } from '../../lib/whisper/fast-update.js';
+import { layoutOf } from '../../lib/whisper/layout.js';
 import { needWhisperPy, errorText, hex, int, pick, rng, runOracle, scratchDir, unhex } from './support.js';
 
 const SEED = Number(process.env.SOTTO_SEED ?? 20240607);
 const SEQUENCES = Number(process.env.SOTTO_SEQUENCES ?? 400);
+const STEADY = Number(process.env.SOTTO_STEADY ?? 150);
 
 type Op =
   | { op: 'update'; value: string; timestamp: number | null; now: number }
@@ -134,6 +139,38 @@ function randomSequence(r: () => number, file: string): Sequence {
   };
 }
 
+/**
+ * A collector-like sequence: now advances a step or a few at a time and each update_many brings
+ * a few recent points (sometimes shuffled, duplicated, or with one old point that sends the
+ * batch down the general path), so the fast path runs many times in a row on one file.
+ */
+function steadySequence(r: () => number, file: string): Sequence {
+  const base = randomSequence(r, file);
+  const sorted = [...base.archives].sort((a, b) => a[0] - b[0]);
+  const spp0 = sorted[0]![0];
+  const retention0 = spp0 * sorted[0]![1];
+  const maxRetention = Math.max(...base.archives.map(([s, p]) => s * p));
+  let now = int(r, 1.6e9, 1.8e9);
+  const palette = r() < 0.3;
+  const ops: Op[] = [];
+  const opCount = int(r, 10, 40);
+  for (let i = 0; i < opCount; i++) {
+    now += spp0 * pick(r, [1, 1, 1, 1, 2, 3, 0]) + (r() < 0.2 ? int(r, 0, spp0 - 1) : 0);
+    if (r() < 0.03) now += int(r, 0, maxRetention); // a long pause
+    else if (r() < 0.05) now -= int(r, 0, retention0); // the clock steps back
+    // Runs of consecutive slots stay shorter than the finest archive (see randomSequence).
+    const n = Math.max(1, Math.min(pick(r, [1, 1, 1, 1, 2, 3, 6, 12]), sorted[0]![1] - 4));
+    const points: [number, string][] = [];
+    for (let k = n - 1; k >= 0; k--) points.push([now - k * spp0 - (r() < 0.2 ? int(r, 0, spp0 - 1) : 0), hex(randomValue(r, palette))]);
+    if (r() < 0.1) points.push([points[points.length - 1]![0], hex(randomValue(r, palette))]);
+    if (r() < 0.1) points.push([now - int(r, retention0, maxRetention + spp0), hex(randomValue(r, palette))]);
+    if (r() < 0.05 && n + 4 < sorted[0]![1]) points.push([now + int(r, 1, spp0 * 2), hex(randomValue(r, palette))]);
+    if (r() < 0.15) points.sort(() => r() - 0.5);
+    ops.push({ op: 'update_many', points, now });
+  }
+  return { ...base, ops };
+}
+
 async function runSotto(seq: Sequence, file: string): Promise<SequenceResult> {
   await create(file, seq.archives, { xFilesFactor: unhex(seq.xff), aggregationMethod: seq.method });
   const errors: (string | null)[] = [];
@@ -184,41 +221,82 @@ async function runSottoSync(seq: Sequence, file: string): Promise<void> {
   }
 }
 
+/**
+ * The store writer's way: one open fd and state kept across the operations, the fast path when
+ * the points allow it (coarser archives' writes held back), the general path otherwise; what is
+ * held back is written at the end. Returns how many operations took the fast path.
+ */
+async function runSottoCached(seq: Sequence, file: string, errors: (string | null)[]): Promise<number> {
+  await create(file, seq.archives, { xFilesFactor: unhex(seq.xff), aggregationMethod: seq.method, sparse: true });
+  const fd = fs.openSync(file, 'r+');
+  let fast = 0;
+  try {
+    const layout = layoutOf(readHeaderSync(fd, file).header);
+    const mem = new Float64Array(layout.size + 3);
+    const at = 3; // not at the start of the array, as in the writer's shared arrays
+    layout.reset(mem, at);
+    const io = new FdIO(fd, file);
+    seq.ops.forEach((op, i) => {
+      // update() refuses what update_many accepts (future points): only what whisper.py took.
+      if (errors[i] !== null) return;
+      const raw = op.op === 'update' ? [[op.timestamp ?? op.now, unhex(op.value)] as [number, number]] : op.points.map(([ts, v]) => [ts, unhex(v)] as [number, number]);
+      if (raw.length === 0) return;
+      const newestFirst = preparePoints(raw);
+      const times = newestFirst.map((p) => p[0]).reverse();
+      const values = newestFirst.map((p) => p[1]).reverse();
+      if (cachedUpdateMany(layout, mem, at, io, times, values, times.length, op.now, 1)) fast++;
+    });
+    flushHeld(layout, mem, at, io);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return fast;
+}
+
 t.test('sotto writes the same bytes as whisper.py for random update sequences', async (t) => {
   if (!needWhisperPy(t)) return;
   const dir = scratchDir(t);
   const r = rng(SEED);
   const sequences = Array.from({ length: SEQUENCES }, (_, i) => randomSequence(r, path.join(dir, `py-${i}.wsp`)));
+  const rs = rng(SEED + 1);
+  for (let i = 0; i < STEADY; i++) sequences.push(steadySequence(rs, path.join(dir, `py-${SEQUENCES + i}.wsp`)));
   const started = Date.now();
   const expected = runOracle<SequenceResult>(sequences);
   t.comment(`whisper.py ran ${SEQUENCES} sequences in ${Date.now() - started} ms (seed ${SEED})`);
 
   let mismatches = 0;
   let ops = 0;
+  let fastOps = 0;
   for (let i = 0; i < sequences.length; i++) {
     const seq = sequences[i]!;
     ops += seq.ops.length;
     const ours = path.join(dir, `sotto-${i}.wsp`);
     const oursSync = path.join(dir, `sync-${i}.wsp`);
+    const oursCached = path.join(dir, `cached-${i}.wsp`);
     const got = await runSotto(seq, ours);
     await runSottoSync(seq, oursSync);
+    fastOps += await runSottoCached(seq, oursCached, expected[i]!.errors);
     const want = expected[i]!;
     const pyBytes = fs.readFileSync(seq.path);
     const label = `seed ${SEED} sequence ${i} (${seq.method}, xff ${unhex(seq.xff)}, archives ${JSON.stringify(seq.archives)})`;
     const same =
       pyBytes.equals(fs.readFileSync(ours)) &&
       pyBytes.equals(fs.readFileSync(oursSync)) &&
+      pyBytes.equals(fs.readFileSync(oursCached)) &&
       JSON.stringify(got) === JSON.stringify(want);
     if (!same) {
       mismatches++;
       if (mismatches <= 3) {
         t.ok(pyBytes.equals(fs.readFileSync(ours)), `file bytes equal whisper.py's: ${label}`);
-        t.ok(pyBytes.equals(fs.readFileSync(oursSync)), `sync-shell file bytes equal whisper.py's: ${label}`);
+        t.ok(pyBytes.equals(fs.readFileSync(oursSync)), `general-path file bytes equal whisper.py's: ${label}`);
+        t.ok(pyBytes.equals(fs.readFileSync(oursCached)), `writer-mode (cached state, held writes) file bytes equal whisper.py's: ${label}`);
         t.same(got.errors, want.errors, `update errors agree: ${label}`);
         t.same(got.fetches, want.fetches, `fetch answers agree: ${label}`);
         t.comment(`replay: SOTTO_SEED=${SEED} ops=${JSON.stringify(seq.ops).slice(0, 2000)}`);
       }
     }
   }
-  t.equal(mismatches, 0, `${SEQUENCES} sequences (${ops} operations, seed ${SEED}) match whisper.py byte for byte`);
+  const total = sequences.length;
+  t.equal(mismatches, 0, `${total} sequences (${ops} operations, seed ${SEED}) match whisper.py byte for byte`);
+  t.ok(fastOps > ops / 3, `the fast path ran for ${fastOps} of ${ops} operations in writer mode`);
 });
