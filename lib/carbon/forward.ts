@@ -12,6 +12,13 @@ export function toPlaintext(points: readonly MetricPoint[]): string {
   return out;
 }
 
+/** toPlaintext for points [start, end) of columns (parallel arrays of names, values, timestamps). */
+export function plaintextLines(c: { names: readonly string[]; values: readonly number[]; timestamps: readonly number[] }, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) out += c.names[i]! + ' ' + c.values[i]! + ' ' + c.timestamps[i]! + '\n';
+  return out;
+}
+
 export interface ForwarderOptions {
   host: string;
   port: number;

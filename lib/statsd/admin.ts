@@ -64,13 +64,11 @@ export function answer(line: string, target: AdminTarget): string | null {
     }
     case 'counters':
       agg.settleInternal();
-      return inspect(plain(new Map([...agg.counters].map(([k, c]) => [k, c.v])))) + '\nEND\n\n';
+      return inspect(plain(agg.dump('counters'))) + '\nEND\n\n';
     case 'timers':
-      return inspect(plain(new Map([...agg.timers].map(([k, b]) => [k, b.values])))) + '\nEND\n\n';
     case 'gauges':
-      return inspect(plain(agg.gauges)) + '\nEND\n\n';
     case 'sets':
-      return inspect(plain(new Map([...agg.sets].map(([k, s]) => [k, [...s]])))) + '\nEND\n\n';
+      return inspect(plain(agg.dump(cmd))) + '\nEND\n\n';
     case 'delcounters':
     case 'deltimers':
     case 'delgauges':

@@ -1,6 +1,7 @@
 // Thin socket shells for statsd ingest: UDP (IPv4 and IPv6, one datagram = one packet) and TCP
 // (newline-framed: everything up to the last `\n` of what has arrived is one packet, a partial
-// last line waits for more). They hand decoded text to a callback and know nothing else.
+// last line waits for more). They hand datagrams (bytes) and TCP text to callbacks and know
+// nothing else.
 import dgram from 'node:dgram';
 import net from 'node:net';
 
@@ -20,7 +21,9 @@ export interface StatsdListenOptions {
   tcpAddress: string;
   /** SO_RCVBUF for the UDP sockets (0 = OS default). */
   recvBufferSize: number;
-  /** One packet's text. */
+  /** One UDP datagram, as received (the aggregator reads the bytes; nothing is decoded here). */
+  onDatagram(buf: Buffer): void;
+  /** One TCP packet's text. */
   onPacket(text: string): void;
   /** Non-fatal problems (an IPv6 socket that cannot bind, an oversized TCP line). */
   warn(message: string): void;
@@ -57,12 +60,8 @@ export class StatsdListener {
   private bindUdp(type: 'udp4' | 'udp6', address: string, port: number): Promise<void> {
     const o = this.opts;
     const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', recvBufferSize: o.recvBufferSize || undefined });
-    const onPacket = o.onPacket;
-    // utf8Slice skips toString's encoding lookup; it is Buffer's own UTF-8 decoder.
-    const decode = typeof (Buffer.prototype as { utf8Slice?: unknown }).utf8Slice === 'function'
-      ? (b: Buffer): string => (b as Buffer & { utf8Slice(s: number, e: number): string }).utf8Slice(0, b.length)
-      : (b: Buffer): string => b.toString('utf8');
-    socket.on('message', (msg) => { this.received++; onPacket(decode(msg)); });
+    const onDatagram = o.onDatagram;
+    socket.on('message', (msg) => { this.received++; onDatagram(msg); });
     return new Promise((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();

@@ -2,10 +2,13 @@
 // them (backends/graphite.js flush_stats/format), legacyNamespace true or false, every prefix and
 // suffix, in etsy's order: counters, timers, gauges, sets, numStats, calculationtime,
 // processing_time, then the backend's own graphiteStats.*. Pure (the clock is passed in).
+// The points come out as columns (no object per point), and a big flush can be named in steps
+// (FlushNaming.step) so the caller can let packets in between.
 import type { MetricPoint } from '../types.js';
 import type { StatsdSnapshot } from './aggregate.js';
 import { sanitizeKey } from './parse.js';
-import { forEachTimerStat, type TimerStatsConfig } from './timer-stats.js';
+import { groupTimers, type GroupedTimers } from './tables.js';
+import { BINS, computeTimerStats, layoutFor, type TimerStatLayout, type TimerStatsConfig } from './timer-stats.js';
 
 export interface NamingConfig {
   legacyNamespace: boolean;
@@ -31,6 +34,13 @@ export interface BackendStats {
   flushLength: number;
 }
 
+/** Points as parallel columns: point i is (names[i], values[i], timestamps[i]). */
+export interface PointColumns {
+  names: string[];
+  values: number[];
+  timestamps: number[];
+}
+
 interface Namespaces {
   global: string;
   counter: string;
@@ -53,84 +63,208 @@ function namespaces(c: NamingConfig): Namespaces {
   return { global: joinNs(g), counter, counterCount: counter, timer: with_(c.prefixTimer), gauge: with_(c.prefixGauge), set: with_(c.prefixSet) };
 }
 
-/** Builds `ns + name[.sub] + suffix + ;tags` (tags always come last, as etsy's format()). */
-function formatter(c: NamingConfig): (ns: string, key: string, sub?: string) => string {
-  const suffix = c.globalSuffix !== '' ? '.' + c.globalSuffix : '';
-  const sk = c.keyNameSanitize ? (k: string) => k : sanitizeKey;
-  return (ns, key, sub) => {
-    const semi = key.indexOf(';');
-    const name = semi === -1 ? key : key.slice(0, semi);
-    const tags = semi === -1 ? '' : key.slice(semi);
-    return ns + sk(name) + (sub === undefined ? '' : '.' + sub) + suffix + tags;
-  };
-}
-
 export interface NamedFlush {
-  points: MetricPoint[];
+  columns: PointColumns;
   /** etsy `numStats`: keys flushed (counters incl. internal ones, timers, gauges, sets). */
   numStats: number;
 }
 
-/** Names one flush. `now` reads a millisecond clock for the self-timing stats. */
+const enum Phase { Counters, Timers, Gauges, Sets, Done }
+
+/**
+ * Names one flush. `step(work)` names about `work` keys (a timer counts one more per 64 values)
+ * and returns true once every key is named; `finish()` then adds the self-timing and backend lines.
+ * Names are `ns + name + '.' + stat + suffix + tags` (tags are everything from the key's first `;`).
+ */
+export class FlushNaming {
+  readonly columns: PointColumns = { names: [], values: [], timestamps: [] };
+  numStats = 0;
+  private phase = Phase.Counters;
+  private next = 0;
+  private spent = 0;
+  private timerSpent = 0;
+  private timerMark = 0;
+  private grouped: GroupedTimers | null = null;
+  private readonly ns: Namespaces;
+  private readonly suffix: string;
+  private readonly layout: TimerStatLayout;
+  private readonly timerSubs: string[];
+  private readonly binBase: number;
+  private binSubs: string[] = [];
+  /** The key being named: `name` (sanitized when needed) and `tail` (suffix + tags). */
+  private name = '';
+  private tail = '';
+  private head = '';
+  private readonly emitTimer: (id: number, value: number) => void;
+
+  constructor(
+    private readonly snap: StatsdSnapshot,
+    private readonly naming: NamingConfig,
+    timerConfig: TimerStatsConfig,
+    private readonly backend: BackendStats,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.ns = namespaces(naming);
+    this.suffix = naming.globalSuffix !== '' ? '.' + naming.globalSuffix : '';
+    this.layout = layoutFor(timerConfig);
+    this.timerSubs = this.layout.names.map((n) => '.' + n);
+    this.binBase = this.layout.fixed + BINS;
+    const cols = this.columns;
+    const ts = snap.timestamp;
+    this.emitTimer = (id, value) => {
+      cols.names.push(this.head + (id < this.binBase ? this.timerSubs[id]! : this.binSubs[id - this.binBase]!) + this.tail);
+      cols.values.push(value);
+      cols.timestamps.push(ts);
+    };
+  }
+
+  private add(name: string, value: number): void {
+    this.columns.names.push(name);
+    this.columns.values.push(value);
+    this.columns.timestamps.push(this.snap.timestamp);
+  }
+
+  /** Splits a key into its name (sanitized if ingest did not) and tags. */
+  private key(key: string): void {
+    const semi = key.indexOf(';');
+    const name = semi === -1 ? key : key.slice(0, semi);
+    this.name = this.naming.keyNameSanitize ? name : sanitizeKey(name);
+    this.tail = semi === -1 ? this.suffix : this.suffix + key.slice(semi);
+  }
+
+  step(work = Infinity): boolean {
+    const started = this.now();
+    if (this.phase === Phase.Timers) this.timerMark = started;
+    const ns = this.ns;
+    const legacy = this.naming.legacyNamespace;
+    const counts = this.naming.flushCounts;
+    const seconds = this.snap.flushInterval / 1000;
+    while (work > 0 && this.phase !== Phase.Done) {
+      const i = this.next;
+      if (this.phase === Phase.Counters) {
+        const c = this.snap.counters;
+        if (i === c.n) { this.nextPhase(); continue; }
+        this.key(c.keys[i]!);
+        const value = c.values[i]!;
+        if (legacy) {
+          this.add(ns.counter + this.name + this.tail, value / seconds);
+          if (counts) this.add(ns.counterCount + this.name + this.tail, value);
+        } else {
+          const head = ns.counter + this.name;
+          this.add(head + '.rate' + this.tail, value / seconds);
+          if (counts) this.add(head + '.count' + this.tail, value);
+        }
+        work--;
+      } else if (this.phase === Phase.Timers) {
+        if (i === this.snap.timers.n) { this.nextPhase(); continue; }
+        work -= this.timer(i);
+      } else if (this.phase === Phase.Gauges) {
+        const g = this.snap.gauges;
+        if (i === g.n) { this.nextPhase(); continue; }
+        this.key(g.keys[i]!);
+        this.add(ns.gauge + this.name + this.tail, g.values[i]!);
+        work--;
+      } else {
+        const s = this.snap.sets;
+        if (i === s.n) { this.nextPhase(); continue; }
+        this.key(s.keys[i]!);
+        this.add(ns.set + this.name + '.count' + this.tail, s.sizes[i]!);
+        work--;
+      }
+      this.next++;
+    }
+    const ended = this.now();
+    this.spent += ended - started;
+    if (this.phase === Phase.Timers) this.timerSpent += ended - this.timerMark;
+    return this.phase === Phase.Done;
+  }
+
+  /** Names timer slot i; returns the work it took. */
+  private timer(i: number): number {
+    const t = this.snap.timers;
+    const g = (this.grouped ??= groupTimers(t));
+    const off = g.offsets[i]!;
+    const n = g.offsets[i + 1]! - off;
+    if (n > 1) sortSegment(g.values, off, n, t.negativeZero);
+    const key = t.keys[i]!;
+    this.key(key);
+    this.head = this.ns.timer + this.name;
+    const bins = n > 0 ? this.layout.bins(key) : [];
+    this.binSubs = bins.length ? this.layout.binSuffixes(bins).map((b) => '.' + b) : [];
+    computeTimerStats(g.values, off, n, t.counts[i]!, this.snap.flushInterval, this.layout, bins, this.emitTimer);
+    return 1 + (n >> 6);
+  }
+
+  private nextPhase(): void {
+    this.numStats += this.phase === Phase.Counters ? this.snap.counters.n
+      : this.phase === Phase.Timers ? this.snap.timers.n
+        : this.phase === Phase.Gauges ? this.snap.gauges.n : this.snap.sets.n;
+    this.phase++;
+    this.next = 0;
+    // processing_time: the time spent on timers (etsy: process_metrics).
+    if (this.phase === Phase.Timers) this.timerMark = this.now();
+    if (this.phase === Phase.Gauges) {
+      this.timerSpent += this.now() - this.timerMark;
+      this.grouped = null;
+    }
+  }
+
+  /** The statsd.* self-timing and graphiteStats lines; call after step() returned true. */
+  finish(): NamedFlush {
+    const naming = this.naming;
+    const suffix = this.suffix;
+    const ps = naming.prefixStats;
+    const add = (name: string, value: number): void => this.add(name, value);
+    if (naming.legacyNamespace) {
+      add(ps + '.numStats' + suffix, this.numStats);
+      add('stats.' + ps + '.graphiteStats.calculationtime' + suffix, this.spent);
+      add('stats.' + ps + '.processing_time' + suffix, this.timerSpent);
+    } else {
+      this.key(ps);
+      const head = this.ns.global + this.name;
+      add(head + '.numStats' + this.tail, this.numStats);
+      add(head + '.graphiteStats.calculationtime' + this.tail, this.spent);
+      add(head + '.processing_time' + this.tail, this.timerSpent);
+    }
+    const gs = (naming.legacyNamespace ? 'stats.' : this.ns.global) + ps + '.graphiteStats.';
+    const b = this.backend;
+    add(gs + 'last_exception' + suffix, b.lastException);
+    add(gs + 'last_flush' + suffix, b.lastFlush);
+    add(gs + 'flush_time' + suffix, b.flushTime);
+    add(gs + 'flush_length' + suffix, b.flushLength);
+    return { columns: this.columns, numStats: this.numStats };
+  }
+}
+
+const ascending = (a: number, b: number): number => a - b;
+
+/**
+ * Sorts values[off, off + n) ascending. A typed-array sort orders -0 before 0; etsy's comparator
+ * sort keeps them in arrival order, so when a -0 arrived the comparator sort is used.
+ */
+function sortSegment(values: Float64Array, off: number, n: number, negativeZero: boolean): void {
+  const seg = values.subarray(off, off + n);
+  if (!negativeZero) seg.sort();
+  else seg.set(Array.from(seg).sort(ascending));
+}
+
+/** Points as objects (tests, tools). */
+export function columnsToPoints(c: PointColumns): MetricPoint[] {
+  const out: MetricPoint[] = new Array(c.names.length);
+  for (let i = 0; i < c.names.length; i++) out[i] = { name: c.names[i]!, value: c.values[i]!, timestamp: c.timestamps[i]! };
+  return out;
+}
+
+/** Names one flush at once, as point objects (tests and tools; the server uses FlushNaming). */
 export function snapshotToPoints(
   snap: StatsdSnapshot,
   naming: NamingConfig,
   timerConfig: TimerStatsConfig,
   backend: BackendStats,
   now: () => number = Date.now,
-): NamedFlush {
-  const start = now();
-  const ns = namespaces(naming);
-  const format = formatter(naming);
-  const ts = snap.timestamp;
-  const points: MetricPoint[] = [];
-  const add = (name: string, value: number): void => { points.push({ name, value, timestamp: ts }); };
-  const seconds = snap.flushInterval / 1000;
-  let numStats = 0;
-
-  for (const [key, cell] of snap.counters) {
-    const value = cell.v;
-    if (naming.legacyNamespace) {
-      add(format(ns.counter, key), value / seconds);
-      if (naming.flushCounts) add(format(ns.counterCount, key), value);
-    } else {
-      add(format(ns.counter, key, 'rate'), value / seconds);
-      if (naming.flushCounts) add(format(ns.counterCount, key, 'count'), value);
-    }
-    numStats++;
-  }
-
-  const processingStart = now();
-  for (const [key, bucket] of snap.timers) {
-    forEachTimerStat(bucket.values, bucket.count, snap.flushInterval, timerConfig, (sub, v) => add(format(ns.timer, key, sub), v), key);
-    numStats++;
-  }
-  const processingTime = now() - processingStart;
-
-  for (const [key, value] of snap.gauges) {
-    add(format(ns.gauge, key), value);
-    numStats++;
-  }
-  for (const [key, members] of snap.sets) {
-    add(format(ns.set, key, 'count'), members.size);
-    numStats++;
-  }
-
-  const suffix = naming.globalSuffix !== '' ? '.' + naming.globalSuffix : '';
-  const ps = naming.prefixStats;
-  if (naming.legacyNamespace) {
-    add(ps + '.numStats' + suffix, numStats);
-    add('stats.' + ps + '.graphiteStats.calculationtime' + suffix, now() - start);
-    add('stats.' + ps + '.processing_time' + suffix, processingTime);
-  } else {
-    add(format(ns.global, ps, 'numStats'), numStats);
-    add(format(ns.global, ps, 'graphiteStats.calculationtime'), now() - start);
-    add(format(ns.global, ps, 'processing_time'), processingTime);
-  }
-  const gs = (naming.legacyNamespace ? 'stats.' : ns.global) + ps + '.graphiteStats.';
-  add(gs + 'last_exception' + suffix, backend.lastException);
-  add(gs + 'last_flush' + suffix, backend.lastFlush);
-  add(gs + 'flush_time' + suffix, backend.flushTime);
-  add(gs + 'flush_length' + suffix, backend.flushLength);
-  return { points, numStats };
+): { points: MetricPoint[]; numStats: number } {
+  const job = new FlushNaming(snap, naming, timerConfig, backend, now);
+  job.step();
+  const { columns, numStats } = job.finish();
+  return { points: columnsToPoints(columns), numStats };
 }

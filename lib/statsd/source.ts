@@ -1,15 +1,16 @@
-// The statsd pipeline as one FlushSource: aggregator (parse + buckets) and the Graphite naming,
-// configured from the slice of the configuration that concerns them.
-import type { FlushSource, MetricPoint } from '../types.js';
+// The statsd pipeline: aggregator (parse + buckets) and the Graphite naming, configured from the
+// slice of the configuration that concerns them. A flush takes the snapshot at once and returns
+// the naming job, which the server runs in steps.
 import type { SottoConfig } from '../config/options.js';
 import { deleteSwitches } from '../config/options.js';
 import { Aggregator } from './aggregate.js';
-import { snapshotToPoints, type BackendStats, type NamingConfig } from './names.js';
+import { FlushNaming, type BackendStats, type NamingConfig } from './names.js';
 import type { TimerStatsConfig } from './timer-stats.js';
 
-export interface StatsdSource extends FlushSource {
+export interface StatsdSource {
   aggregator: Aggregator;
-  flush(timestampMs: number): MetricPoint[];
+  /** Ends the interval at `timestampMs`; the returned job names its points. */
+  flush(timestampMs: number): FlushNaming;
 }
 
 export function namingConfig(c: SottoConfig): NamingConfig {
@@ -43,6 +44,6 @@ export function createStatsdSource(
   const timers = timerConfig(c);
   return {
     aggregator,
-    flush: (timestampMs) => snapshotToPoints(aggregator.flush(timestampMs), naming, timers, backendStats(), clock).points,
+    flush: (timestampMs) => new FlushNaming(aggregator.flush(timestampMs), naming, timers, { ...backendStats() }, clock),
   };
 }

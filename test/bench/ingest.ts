@@ -116,7 +116,7 @@ async function startSotto(flushInterval: number): Promise<Daemon> {
   const carbon = new FakeCarbon();
   const sink = await carbon.listen();
   const dataDir = mkdtempSync(join(work, 'data-'));
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/sotto'), 'serve', '--udp-port', '0', '--carbon-port', 'off', '--mgmt-port', 'off', '--http-port', 'off',
+  const child: ChildProcess = spawn(process.execPath, [process.env.BENCH_SOTTO ?? join(ROOT, 'bin/sotto'), 'serve', '--udp-port', '0', '--carbon-port', 'off', '--mgmt-port', 'off', '--http-port', 'off',
     '--flush-interval', String(flushInterval), '--data-dir', dataDir, '--forward', `tcp://127.0.0.1:${sink}`], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SOTTO_CONFIG: '', SOTTO_ADDRESS: '127.0.0.1', SOTTO_ADDRESS_IPV6: 'off', SOTTO_RECV_BUFFER_SIZE: String(RCVBUF), SOTTO_DEBUG: 'true' },

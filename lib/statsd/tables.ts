@@ -1,0 +1,316 @@
+// The statsd buckets as dense tables: each key gets a slot (an index) the first time it is seen,
+// and its state lives in typed-array columns at that slot, so an update is an array write and a
+// key costs a few bytes instead of an object. A flush hands the live columns over to the
+// snapshot and starts new ones (no per-key work on the receive path). The key list is shared
+// with snapshots and only ever appended to: removing keys (delete*, admin del*) builds a new list,
+// so a snapshot being named while packets arrive never changes. Pure.
+
+/**
+ * A copy of a string that does not share memory with the packet it was cut from. V8 represents
+ * longer substrings as slices of their parent, so a key kept in a table would keep its whole
+ * packet alive; keys and set members are copied once, when first stored.
+ */
+export function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function grown(a: Float64Array, need: number) {
+  const b = new Float64Array(Math.max(need, a.length * 2, 64));
+  b.set(a);
+  return b;
+}
+
+/** Keys ↔ slots. */
+export class KeyIndex {
+  keys: string[] = [];
+  index = new Map<string, number>();
+
+  slot(key: string): number {
+    const s = this.index.get(key);
+    return s === undefined ? -1 : s;
+  }
+
+  /** Adds an absent key; returns its slot. */
+  protected addKey(key: string): number {
+    const slot = this.keys.length;
+    const k = own(key);
+    this.keys.push(k);
+    this.index.set(k, slot);
+    return slot;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The slots to keep, in order, and a fresh key list and index for them. */
+  protected rebuild(keep: (slot: number) => boolean): number[] {
+    const kept: number[] = [];
+    for (let s = 0; s < this.keys.length; s++) if (keep(s)) kept.push(s);
+    this.keys = kept.map((s) => this.keys[s]!);
+    this.index = new Map(this.keys.map((k, i) => [k, i]));
+    return kept;
+  }
+}
+
+/** What a flush hands over for counters and gauges: keys[i] has values[i], for i < n. */
+export interface ValuesSnapshot {
+  readonly keys: readonly string[];
+  readonly values: Float64Array;
+  readonly n: number;
+}
+
+export class CounterTable extends KeyIndex {
+  values = new Float64Array(64);
+
+  add(key: string, value: number): number {
+    const slot = this.addKey(key);
+    if (slot >= this.values.length) this.values = grown(this.values, slot + 1);
+    this.values[slot] = value;
+    return slot;
+  }
+
+  /** `(x || 0) + v`: etsy restarts a NaN counter from 0. */
+  bump(key: string, value: number): void {
+    const slot = this.slot(key);
+    if (slot === -1) this.add(key, value);
+    else this.values[slot] = (this.values[slot]! || 0) + value;
+  }
+
+  /** Hands over the values; every key stays, at 0, unless `keep` says otherwise. */
+  take(keep: ((key: string) => boolean) | null): ValuesSnapshot {
+    const snap = { keys: this.keys, values: this.values, n: this.keys.length };
+    if (keep !== null) this.rebuild((s) => keep(snap.keys[s]!));
+    this.values = new Float64Array(Math.max(64, this.keys.length));
+    return snap;
+  }
+
+  remove(keys: readonly string[]): void {
+    const drop = new Set(keys);
+    const old = this.values;
+    const kept = this.rebuild((s) => !drop.has(this.keys[s]!));
+    this.values = new Float64Array(Math.max(64, kept.length));
+    kept.forEach((s, i) => { this.values[i] = old[s]!; });
+  }
+}
+
+export class GaugeTable extends KeyIndex {
+  values = new Float64Array(64);
+  /** Flushes left before a deleteGauges gauge goes (0: no TTL, as etsy's gaugesTTL without an entry). */
+  ttl = new Int32Array(64);
+
+  add(key: string, value: number): number {
+    const slot = this.addKey(key);
+    if (slot >= this.values.length) {
+      this.values = grown(this.values, slot + 1);
+      const t = new Int32Array(this.values.length);
+      t.set(this.ttl);
+      this.ttl = t;
+    }
+    this.values[slot] = value;
+    this.ttl[slot] = 0;
+    return slot;
+  }
+
+  set(key: string, value: number): void {
+    const slot = this.slot(key);
+    if (slot === -1) this.add(key, value);
+    else this.values[slot] = value;
+  }
+
+  /** A copy of the values (gauges persist); then the TTLs count down and expired gauges go. */
+  take(countDown: boolean): ValuesSnapshot {
+    const n = this.keys.length;
+    const snap = { keys: this.keys, values: this.values.slice(0, n), n };
+    if (countDown) {
+      let expired = false;
+      for (let s = 0; s < n; s++) {
+        const t = this.ttl[s]!;
+        if (t === 0) continue;
+        if (t - 1 < 1) {
+          expired = true;
+          this.ttl[s] = -1;
+        } else this.ttl[s] = t - 1;
+      }
+      if (expired) this.keepOnly((s) => this.ttl[s] !== -1);
+    }
+    return snap;
+  }
+
+  private keepOnly(keep: (slot: number) => boolean): void {
+    const values = this.values;
+    const ttl = this.ttl;
+    const kept = this.rebuild(keep);
+    this.values = new Float64Array(Math.max(64, kept.length));
+    this.ttl = new Int32Array(this.values.length);
+    kept.forEach((s, i) => { this.values[i] = values[s]!; this.ttl[i] = ttl[s]!; });
+  }
+
+  remove(keys: readonly string[]): void {
+    const drop = new Set(keys);
+    this.keepOnly((s) => !drop.has(this.keys[s]!));
+  }
+}
+
+/**
+ * Timers: Σ 1/rate per slot, and every value in one log of (slot, value) pairs in arrival order
+ * (no array per key). The flush groups the log by slot (see groupTimers).
+ */
+export interface TimerSnapshot {
+  readonly keys: readonly string[];
+  readonly n: number;
+  readonly counts: Float64Array;
+  readonly logSlots: Int32Array;
+  readonly logValues: Float64Array;
+  readonly logLength: number;
+  /** A -0 arrived: sorting must keep 0 and -0 in arrival order as etsy's comparator sort does. */
+  readonly negativeZero: boolean;
+}
+
+export class TimerTable extends KeyIndex {
+  counts = new Float64Array(64);
+  logSlots = new Int32Array(1024);
+  logValues = new Float64Array(1024);
+  logLength = 0;
+  negativeZero = false;
+
+  add(key: string): number {
+    const slot = this.addKey(key);
+    if (slot >= this.counts.length) this.counts = grown(this.counts, slot + 1);
+    this.counts[slot] = 0;
+    return slot;
+  }
+
+  push(slot: number, value: number, countIncrement: number): void {
+    const i = this.logLength;
+    if (i === this.logValues.length) this.growLog();
+    this.logSlots[i] = slot;
+    this.logValues[i] = value;
+    this.logLength = i + 1;
+    this.counts[slot] += countIncrement;
+    if (value === 0 && 1 / value < 0) this.negativeZero = true;
+  }
+
+  private growLog(): void {
+    const n = this.logValues.length * 2;
+    const slots = new Int32Array(n);
+    slots.set(this.logSlots);
+    this.logSlots = slots;
+    const values = new Float64Array(n);
+    values.set(this.logValues);
+    this.logValues = values;
+  }
+
+  take(deleteIdle: boolean): TimerSnapshot {
+    const snap: TimerSnapshot = {
+      keys: this.keys, n: this.keys.length, counts: this.counts,
+      logSlots: this.logSlots, logValues: this.logValues, logLength: this.logLength, negativeZero: this.negativeZero,
+    };
+    if (deleteIdle) {
+      // etsy deletes every timer at a flush with deleteTimers (idle or not): the next interval starts empty.
+      this.keys = [];
+      this.index = new Map();
+    }
+    this.counts = new Float64Array(Math.max(64, this.keys.length));
+    // The next interval probably sees about as many values as this one.
+    const cap = Math.max(1024, this.logLength);
+    this.logSlots = new Int32Array(cap);
+    this.logValues = new Float64Array(cap);
+    this.logLength = 0;
+    this.negativeZero = false;
+    return snap;
+  }
+
+  /** One key's values in arrival order (admin `timers`). */
+  valuesOf(slot: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.logLength; i++) if (this.logSlots[i] === slot) out.push(this.logValues[i]!);
+    return out;
+  }
+
+  remove(keys: readonly string[]): void {
+    const drop = new Set(keys);
+    const counts = this.counts;
+    const kept = this.rebuild((s) => !drop.has(this.keys[s]!));
+    const newSlot = new Int32Array(counts.length).fill(-1);
+    this.counts = new Float64Array(Math.max(64, kept.length));
+    kept.forEach((s, i) => { newSlot[s] = i; this.counts[i] = counts[s]!; });
+    let w = 0;
+    for (let r = 0; r < this.logLength; r++) {
+      const s = newSlot[this.logSlots[r]!]!;
+      if (s === -1) continue;
+      this.logSlots[w] = s;
+      this.logValues[w] = this.logValues[r]!;
+      w++;
+    }
+    this.logLength = w;
+  }
+}
+
+/** A timer snapshot's values grouped per slot: slot s owns values[offsets[s], offsets[s + 1]). */
+export interface GroupedTimers {
+  offsets: Int32Array;
+  values: Float64Array;
+}
+
+/** Counting sort of the log by slot; each slot's values stay in arrival order (sorted later, per key). */
+export function groupTimers(t: TimerSnapshot): GroupedTimers {
+  const offsets = new Int32Array(t.n + 1);
+  const slots = t.logSlots;
+  const len = t.logLength;
+  for (let i = 0; i < len; i++) offsets[slots[i]! + 1]++;
+  for (let s = 0; s < t.n; s++) offsets[s + 1] += offsets[s]!;
+  const fill = offsets.slice(0, t.n);
+  const values = new Float64Array(len);
+  const src = t.logValues;
+  for (let i = 0; i < len; i++) values[fill[slots[i]!]!++] = src[i]!;
+  return { offsets, values };
+}
+
+export interface SetsSnapshot {
+  readonly keys: readonly string[];
+  readonly sizes: Float64Array;
+  readonly n: number;
+}
+
+export class SetTable extends KeyIndex {
+  /** Members per slot; null while empty (a flush does not allocate a Set per key). */
+  members: (Set<string> | null)[] = [];
+
+  add(key: string): number {
+    const slot = this.addKey(key);
+    this.members[slot] = null;
+    return slot;
+  }
+
+  insert(key: string, member: string): void {
+    let slot = this.slot(key);
+    if (slot === -1) slot = this.add(key);
+    let s = this.members[slot];
+    if (s == null) {
+      s = new Set();
+      this.members[slot] = s;
+    }
+    if (!s.has(member)) s.add(own(member));
+  }
+
+  take(deleteIdle: boolean): SetsSnapshot {
+    const n = this.keys.length;
+    const sizes = new Float64Array(n);
+    for (let s = 0; s < n; s++) sizes[s] = this.members[s]?.size ?? 0;
+    const snap = { keys: this.keys, sizes, n };
+    if (deleteIdle) {
+      this.keys = [];
+      this.index = new Map();
+    }
+    this.members = new Array<Set<string> | null>(this.keys.length).fill(null);
+    return snap;
+  }
+
+  remove(keys: readonly string[]): void {
+    const drop = new Set(keys);
+    const members = this.members;
+    const kept = this.rebuild((s) => !drop.has(this.keys[s]!));
+    this.members = kept.map((s) => members[s] ?? null);
+  }
+}
