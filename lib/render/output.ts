@@ -2,9 +2,12 @@
 // (with graphite's start "nudge" and its off-by-one), noNullPoints, and the json / csv / raw
 // formats exactly as renderViewJson / renderViewCsv / renderViewRaw write them.
 import { iter, type RenderSeries, type Value } from './series.js';
-import { PyFloat, pyDumps, pyFloatJson, pyJsonString } from './pyjson.js';
+import { PyFloat, pyDumps, pyJsonString } from './pyjson.js';
+import { JsonBytes } from './json-bytes.js';
 import { pyFloatRepr, pyIntStr } from './pyformat.js';
 import type { TimeZone } from './tz.js';
+
+const encoder = new TextEncoder();
 
 /** renderViewJson's consolidation: mutates start / values / valuesPerPoint like graphite. */
 export function applyMaxDataPoints(data: RenderSeries[], maxDataPoints: number): void {
@@ -26,12 +29,6 @@ export function applyMaxDataPoints(data: RenderSeries[], maxDataPoints: number):
     if (lose > 1) s.values = s.values.slice(Math.min(lose - 1, s.values.length));
     s.valuesPerPoint = vpp;
   }
-}
-
-function valueJson(v: Value, ints: boolean): string {
-  if (v === null) return 'null';
-  if (ints && Number.isInteger(v)) return pyIntStr(v);
-  return pyFloatJson(v);
 }
 
 /** TimeSeries.datapoints(): consolidated values zipped with range(start, end + 1, step * vpp). */
@@ -56,62 +53,63 @@ export interface JsonOptions {
   pretty?: boolean;
 }
 
-/** The `format=json` body (`[{"target": …, "tags": {…}, "datapoints": [[v, t], …]}, …]`). */
-export function renderJson(data: RenderSeries[], opts: JsonOptions = {}): string {
-  if (!data.some((s) => s.values.length)) return '[]';
+/** The `format=json` body (`[{"target": …, "tags": {…}, "datapoints": [[v, t], …]}, …]`), as UTF-8. */
+export function renderJson(data: RenderSeries[], opts: JsonOptions = {}): Uint8Array {
+  if (!data.some((s) => s.values.length)) return encoder.encode('[]');
   if (opts.maxDataPoints !== undefined) applyMaxDataPoints(data, opts.maxDataPoints);
-  let out: string;
-  let special = false;
-  if (opts.pretty) {
-    const items: Record<string, unknown>[] = [];
-    for (const s of data) {
-      let points = datapoints(s);
-      if (opts.noNullPoints) points = points.filter(([v]) => v !== null && !Number.isNaN(v));
-      if (opts.noNullPoints && !points.length) continue;
-      const ints = keepsInts(s);
-      items.push({ target: s.name, tags: { ...s.tags }, datapoints: points.map(([v, t]) => [v === null ? null : ints && Number.isInteger(v) ? v : new PyFloat(v), t]) });
+  if (opts.pretty) return encoder.encode(renderPrettyJson(data, opts));
+  // the hot path: bytes written point by point (no per-point arrays or strings)
+  let points = 0;
+  for (const s of data) points += s.values.length;
+  const out = new JsonBytes(256 * data.length + 32 * points);
+  out.ascii('[');
+  let first = true;
+  for (const s of data) {
+    const ints = keepsInts(s);
+    const values = iter(s);
+    const step = s.step * s.valuesPerPoint;
+    const headerAt = out.length;
+    out.ascii(first ? '{"target": ' : ', {"target": ');
+    out.ascii(graphiteFixups(pyJsonString(String(s.name))));
+    out.ascii(', "tags": {');
+    let firstTag = true;
+    for (const k in s.tags) {
+      out.ascii(firstTag ? '' : ', ');
+      out.ascii(graphiteFixups(pyJsonString(k) + ': ' + pyJsonString(String(s.tags[k]))));
+      firstTag = false;
     }
-    out = pyDumps(items, { indent: 2 });
-    special = true;
-  } else {
-    // the hot path: one string built point by point (no per-point arrays)
-    out = '[';
-    let first = true;
-    for (const s of data) {
-      const ints = keepsInts(s);
-      const values = iter(s);
-      const step = s.step * s.valuesPerPoint;
-      let pts = '';
-      let n = 0;
-      if (step > 0) {
-        for (let i = 0, t = s.start; i < values.length && t <= s.end; i++, t += step) {
-          const v = values[i];
-          if (opts.noNullPoints && (v === null || Number.isNaN(v))) continue;
-          let text: string;
-          if (v === null) text = 'null';
-          else if (ints && Number.isInteger(v)) text = pyIntStr(v);
-          else {
-            if (!Number.isFinite(v)) special = true;
-            text = pyFloatJson(v);
-          }
-          pts += (n++ ? ', [' : '[') + text + ', ' + t + ']';
-        }
-      }
-      if (opts.noNullPoints && !n) continue;
-      let tags = '';
-      for (const k in s.tags) {
-        const v = String(s.tags[k]);
-        if (v.includes('NaN') || v.includes('Infinity')) special = true;
-        tags += (tags ? ', ' : '') + pyJsonString(k) + ': ' + pyJsonString(v);
-      }
-      out += (first ? '' : ', ') + '{"target": ' + pyJsonString(String(s.name)) + ', "tags": {' + tags + '}, "datapoints": [' + pts + ']}';
-      first = false;
-      if (s.name.includes('NaN') || s.name.includes('Infinity')) special = true;
+    out.ascii('}, "datapoints": [');
+    const n = step > 0 ? out.renderPoints(values, s.start, step, s.end, ints, opts.noNullPoints === true) : 0;
+    if (opts.noNullPoints && !n) {
+      out.truncate(headerAt);
+      continue;
     }
-    out += ']';
+    out.ascii(']}');
+    first = false;
   }
-  // graphite's own post-processing of the whole text (only needed when it can change something)
-  return special ? out.split('NaN,').join('null,').split('Infinity,').join('1e9999,') : out;
+  out.ascii(']');
+  return out.bytes();
+}
+
+/**
+ * graphite's post-processing of the whole JSON text (`NaN,` → `null,`, `Infinity,` → `1e9999,`),
+ * applied to one string token: a match never spans tokens (strings end in a quote, values are
+ * written already fixed up), so fixing each string is the same as fixing the whole text.
+ */
+function graphiteFixups(json: string): string {
+  return json.includes('NaN,') || json.includes('Infinity,') ? json.split('NaN,').join('null,').split('Infinity,').join('1e9999,') : json;
+}
+
+function renderPrettyJson(data: RenderSeries[], opts: JsonOptions): string {
+  const items: Record<string, unknown>[] = [];
+  for (const s of data) {
+    let points = datapoints(s);
+    if (opts.noNullPoints) points = points.filter(([v]) => v !== null && !Number.isNaN(v));
+    if (opts.noNullPoints && !points.length) continue;
+    const ints = keepsInts(s);
+    items.push({ target: s.name, tags: { ...s.tags }, datapoints: points.map(([v, t]) => [v === null ? null : ints && Number.isInteger(v) ? v : new PyFloat(v), t]) });
+  }
+  return graphiteFixups(pyDumps(items, { indent: 2 }));
 }
 
 function csvField(s: string): string {

@@ -35,11 +35,23 @@ export interface RenderRequest {
 export interface RenderResponse {
   status: number;
   contentType: string;
-  body: string;
+  /** The body (UTF-8 when bytes). */
+  body: string | Uint8Array;
   headers?: Record<string, string>;
 }
 
 const DEFAULT_CACHE_SECONDS = 60;
+const encoder = new TextEncoder();
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /** Like Django's QueryDict.__getitem__: the last value given. */
 export function last(params: Params, name: string): string | undefined {
@@ -142,13 +154,13 @@ export async function render(req: RenderRequest, opts: RenderOptions): Promise<R
     throw new InputParameterError(`format '${req.format}' is not supported by sotto (use format=json, csv or raw)`);
   }
   const data = await evaluateRequest(req, opts);
-  let body: string;
+  let body: string | Uint8Array;
   let contentType: string;
   if (req.format === 'json') {
     body = renderJson(data, { maxDataPoints: req.maxDataPoints, noNullPoints: req.noNullPoints, pretty: req.pretty });
     contentType = 'application/json';
     if (req.jsonp !== undefined) {
-      body = `${req.jsonp}(${body})`;
+      body = concatBytes([encoder.encode(`${req.jsonp}(`), body, encoder.encode(')')]);
       contentType = 'text/javascript';
     }
   } else if (req.format === 'csv') {

@@ -70,7 +70,12 @@ async function json(query: string, extra: Parameters<typeof run>[1] = {}): Promi
   const fetch = memoryFetch(extra.store ?? STORE);
   const req = parseRenderParams(params(`${query}&now=${NOW}&format=json`), NOW);
   const out = await render(req, { fetch, compat118: extra.compat118, limits: extra.limits });
-  return JSON.parse(out.body);
+  return JSON.parse(text(out.body));
+}
+
+/** A response body as text (JSON bodies are UTF-8 bytes). */
+function text(body: string | Uint8Array): string {
+  return typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
 }
 
 const values = (dp: [number | null, number][]) => dp.map((p) => p[0]);
@@ -295,19 +300,19 @@ t.test('output formats', async (t) => {
   const fetch = memoryFetch(STORE);
   const out = async (q: string) => render(parseRenderParams(params(`${q}&now=${NOW}`), NOW), { fetch });
   const j = await out(`target=w.odd&from=${T0 - 60}&until=${T0 + 300}&format=json`);
-  t.equal(j.body, `[{"target": "w.odd", "tags": {"name": "w.odd"}, "datapoints": [[null, ${T0}], [1e9999, ${T0 + 60}], [-1e9999, ${T0 + 120}], [1e-05, ${T0 + 180}], [5.0, ${T0 + 240}], [null, ${T0 + 300}]]}]`);
+  t.equal(text(j.body), `[{"target": "w.odd", "tags": {"name": "w.odd"}, "datapoints": [[null, ${T0}], [1e9999, ${T0 + 60}], [-1e9999, ${T0 + 120}], [1e-05, ${T0 + 180}], [5.0, ${T0 + 240}], [null, ${T0 + 300}]]}]`);
   const c = await out(`target=countSeries(h.*.cpu)&from=${T0 - 60}&until=${T0 + 60}&format=json`);
-  t.match(c.body, /\[\[2, \d+\], \[2, \d+\]\]/, 'Python ints print without .0');
+  t.match(text(c.body), /\[\[2, \d+\], \[2, \d+\]\]/, 'Python ints print without .0');
   const csv = await out(`target=w.odd&from=${T0 - 60}&until=${T0 + 180}&format=csv`);
   t.equal(csv.body, 'w.odd,2023-11-14 22:00:00,nan\r\nw.odd,2023-11-14 22:01:00,inf\r\nw.odd,2023-11-14 22:02:00,-inf\r\nw.odd,2023-11-14 22:03:00,1e-05\r\n');
   t.equal(csv.contentType, 'text/csv');
   const raw = await out(`target=w.odd&from=${T0 - 60}&until=${T0 + 180}&format=raw`);
   t.equal(raw.body, `w.odd,${T0},${T0 + 240},60|nan,inf,-inf,1e-05\n`, 'until includes its slot');
   const jsonp = await out(`target=a.one&from=${T0 - 60}&until=${T0}&format=json&jsonp=cb`);
-  t.equal(jsonp.body, `cb([{"target": "a.one", "tags": {"name": "a.one"}, "datapoints": [[1.0, ${T0}]]}])`);
+  t.equal(text(jsonp.body), `cb([{"target": "a.one", "tags": {"name": "a.one"}, "datapoints": [[1.0, ${T0}]]}])`);
   t.equal(jsonp.contentType, 'text/javascript');
   const nn = await out(`target=a.gaps&target=no.such&from=${T0 - 60}&until=${T0 + 180}&format=json&noNullPoints=1`);
-  t.same(JSON.parse(nn.body)[0].datapoints, [[1, T0 + 60]]);
+  t.same(JSON.parse(text(nn.body))[0].datapoints, [[1, T0 + 60]]);
   await t.rejects(out('target=a.one&format=png'), { message: /not supported/ });
   await t.rejects(out(`target=a.one&from=${T0}&until=${T0}`), { message: 'Invalid empty time range' });
 });
