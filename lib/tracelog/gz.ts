@@ -27,15 +27,15 @@ export async function gzHead(path: string, n: number): Promise<string> {
 }
 
 /**
- * Streams the decompressed content after its first `skip` bytes to `onText` (latin1, one char per
- * byte), one chunk at a time; the caller's state is consistent between chunks. Resolves with the
- * total decompressed size; rejects on a truncated or corrupt file (e.g. still being compressed).
+ * Streams the decompressed content after its first `skip` bytes to `onData`, one chunk at a time;
+ * the caller's state is consistent between chunks. Resolves with the total decompressed size;
+ * rejects on a truncated or corrupt file (e.g. still being compressed).
  */
-export async function gzStream(path: string, skip: number, onText: (text: string) => void): Promise<number> {
+export async function gzStream(path: string, skip: number, onData: (data: Uint8Array) => void): Promise<number> {
   let offset = 0;
   for await (const chunk of decompressed(path)) {
     const end = offset + chunk.length;
-    if (end > skip) onText(chunk.toString('latin1', Math.max(0, skip - offset)));
+    if (end > skip) onData(chunk.subarray(Math.max(0, skip - offset)));
     offset = end;
   }
   return offset;

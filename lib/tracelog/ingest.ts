@@ -1,7 +1,8 @@
 // Lines → records → the request tracker: the pure path every input (files, UDP syslog, the bench)
-// shares. Bad lines are counted and skipped; the rest still counts.
+// shares. Input is bytes as read (latin1: one char per byte), parsed in place: a chunk is cut
+// into lines by offsets only. Bad lines are counted and skipped; the rest still counts.
 
-import { parseRange } from './parse.js';
+import { LineParser } from './parse.js';
 import type { RequestTracker } from './requests.js';
 import type { LocalTime } from './zone.js';
 
@@ -14,9 +15,12 @@ export interface LineOrigin {
 
 export type BadLineListener = (line: string, reason: string, origin: LineOrigin) => void;
 
+const NEWLINE = 10;
+
 export class TraceIngest {
   records = 0;
   badLines = 0;
+  private readonly parser = new LineParser();
 
   constructor(
     readonly tracker: RequestTracker,
@@ -24,33 +28,44 @@ export class TraceIngest {
     private readonly onBadLine?: BadLineListener,
   ) {}
 
-  /** Feeds one line (without its newline). */
-  line(text: string, origin: LineOrigin): void {
-    this.range(text, 0, text.length, origin);
+  /** Feeds one line (without its newline); text is read as latin1, as files are. */
+  line(text: string | Uint8Array, origin: LineOrigin): void {
+    const b = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+    this.tracker.tick();
+    this.range(b, 0, b.length, origin);
   }
 
-  /** Feeds the line `text[start, end)`. */
-  private range(text: string, start: number, end: number, origin: LineOrigin): void {
-    const r = parseRange(text, start, end);
-    if (typeof r === 'string') {
-      if (r === '') return; // blank lines are not records, and not errors either
-      this.badLines++;
-      this.onBadLine?.(text.slice(start, end), r, origin);
-      return;
-    }
-    this.records++;
-    const instance = origin.forced ?? r.instance ?? origin.fallback;
-    const epochUs = this.zone.toEpochUs(r.wallUs, this.tracker.lastTime(instance));
-    this.tracker.add(instance, r.code, r.id, epochUs, r.message);
-  }
-
-  /** Feeds every complete line of a chunk; returns the index just past the last newline. */
-  chunk(text: string, origin: LineOrigin): number {
+  /** Feeds every complete line of `buf`; returns the index just past the last newline. */
+  chunk(buf: Uint8Array, origin: LineOrigin): number {
+    this.tracker.tick();
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.range(text, start, nl, origin);
+    for (let nl = buf.indexOf(NEWLINE); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
+      this.range(buf, start, nl, origin);
       start = nl + 1;
     }
     return start;
+  }
+
+  /** Feeds every line of `buf`, the last one also without a newline (a syslog datagram). */
+  block(buf: Uint8Array, origin: LineOrigin): void {
+    const used = this.chunk(buf, origin);
+    if (used < buf.length) this.range(buf, used, buf.length, origin);
+  }
+
+  /** Feeds the line `buf[start, end)`. */
+  private range(buf: Uint8Array, start: number, end: number, origin: LineOrigin): void {
+    const p = this.parser;
+    const reason = p.parse(buf, start, end);
+    if (reason !== null) {
+      if (reason === '') return; // blank lines are not records, and not errors either
+      this.badLines++;
+      this.onBadLine?.(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'), reason, origin);
+      return;
+    }
+    this.records++;
+    const instance = origin.forced ?? p.instance ?? origin.fallback;
+    let epochUs = this.zone.quickEpochUs(p.wallUs);
+    if (epochUs !== epochUs) epochUs = this.zone.toEpochUs(p.wallUs, this.tracker.lastTime(instance));
+    this.tracker.add(instance, p.code, p.id, epochUs, p.size, p.error);
   }
 }

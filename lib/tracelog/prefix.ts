@@ -7,6 +7,12 @@
 //
 // The pid is left out on purpose: it changes at every restart and the series must not.
 // Parts are joined with `__` as ZC named its RRD files; characters outside [A-Za-z0-9_-] become `_`.
+//
+// Every line of a syslog-ng file carries a prefix, so the key is cached by the prefix's stable part
+// (after the timestamp): a prefix seen before costs a short hash, a Map lookup and a byte
+// comparison (PrefixKeys). Only a new prefix is cut into tokens (computeInstance).
+
+import { ByteInterner, FNV_OFFSET, FNV_PRIME } from './interner.js';
 
 const MONTHS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
 
@@ -66,52 +72,98 @@ function hostAndProgram(rest: string[]): string | null {
   return join(rest);
 }
 
-/** Prefixes seen, by a hash of their stable part: found again without building a string. */
-interface Seen {
-  offset: number;
-  text: string;
-  key: string | null;
+const SPACE = 32;
+const COLON = 58;
+const DASH = 45;
+const T_UPPER = 84;
+const MONTH_CODES = new Set([...MONTHS].map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)));
+
+const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 48 && c <= 57;
+
+/** `YYYY-MM-DDTHH:MM:SS` at `i` (what keyOf's isIsoDateTime accepts, and stricter). */
+function isoAt(buf: Uint8Array, i: number, end: number): boolean {
+  if (i + 19 > end) return false;
+  for (let k = 0; k < 19; k++) {
+    const c = buf[i + k]!;
+    const want = k === 4 || k === 7 ? DASH : k === 10 ? T_UPPER : k === 13 || k === 16 ? COLON : -1;
+    if (want === -1 ? !isDigit(c) : c !== want) return false;
+  }
+  return true;
 }
-const seen = new Map<number, Seen>();
-const SEEN_LIMIT = 10_000;
+
+/** Just past the space ending the token at `i`, or -1. */
+function afterToken(buf: Uint8Array, i: number, end: number): number {
+  while (i < end && buf[i] !== SPACE) i++;
+  return i < end ? i + 1 : -1;
+}
 
 /**
- * Where the part of the prefix `line[start, end)` that names the instance starts: after the
- * syslog timestamp that changes every second (BSD `Mmm dd hh:mm:ss `, RFC 3339 first token),
- * else at `start`; -1 when the prefix is not worth caching (a `<PRI>`, rare in files).
+ * Where the part of the prefix `buf[start, end)` that names the instance starts: after a syslog
+ * timestamp that changes every second (BSD `Mmm dd hh:mm:ss `, an RFC 3339 first token, RFC
+ * 5424's `1 TIMESTAMP `, each after an optional `<PRI>`), else at `start` (ZC's form). Each shape
+ * is checked at least as strictly as keyOf() recognises it, so the key never depends on the bytes
+ * skipped. -1 when unsure (then the prefix is not cached).
  */
-function stableOffset(line: string, start: number, end: number): number {
-  if (line.charCodeAt(start) === 60 /* < */) return -1;
+export function stableOffset(buf: Uint8Array, start: number, end: number): number {
+  let s = start;
+  if (buf[s] === 60 /* < */) {
+    let i = s + 1;
+    while (i < end && isDigit(buf[i])) i++;
+    if (i === s + 1 || i >= end || buf[i] !== 62 /* > */ || buf[i + 1] === SPACE) return -1;
+    s = i + 1;
+  }
   if (
-    end - start > 16 && line.charCodeAt(start + 15) === 32 && line.charCodeAt(start + 9) === 58 &&
-    line.charCodeAt(start + 12) === 58 && MONTHS.has(line.slice(start, start + 3))
+    end - s > 16 && MONTH_CODES.has((buf[s]! << 16) | (buf[s + 1]! << 8) | buf[s + 2]!) && buf[s + 3] === SPACE &&
+    (buf[s + 4] === SPACE || isDigit(buf[s + 4])) && isDigit(buf[s + 5]) && buf[s + 6] === SPACE &&
+    isDigit(buf[s + 7]) && isDigit(buf[s + 8]) && buf[s + 9] === COLON && isDigit(buf[s + 10]) && isDigit(buf[s + 11]) &&
+    buf[s + 12] === COLON && isDigit(buf[s + 13]) && isDigit(buf[s + 14]) && buf[s + 15] === SPACE
   ) {
-    return start + 16;
+    return s + 16;
   }
-  if (line.charCodeAt(start + 4) === 45 && line.charCodeAt(start + 10) === 84) {
-    const sp = line.indexOf(' ', start);
-    return sp > 0 && sp < end ? sp + 1 : -1;
+  if (isoAt(buf, s, end)) return afterToken(buf, s + 19, end);
+  if (buf[s] === 49 /* 1 */ && buf[s + 1] === SPACE) {
+    if (buf[s + 2] === DASH && buf[s + 3] === SPACE) return s + 4;
+    if (isoAt(buf, s + 2, end)) return afterToken(buf, s + 21, end);
   }
-  return start;
+  return s;
 }
 
-/** The instance key for the prefix `line[start, end)`, or null when nothing usable is there. */
-export function instanceFromPrefix(line: string, start: number, end: number): string | null {
-  const offset = stableOffset(line, start, end);
-  if (offset < 0) return computeInstance(line.slice(start, end));
-  const relative = offset - start;
-  // Hash the length and the last 16 characters (where instance names differ), then check the
-  // whole text once: about half the cost of hashing all of it.
-  const len = end - offset;
-  let h = Math.imul(0x811c9dc5 ^ relative, 0x01000193) ^ len;
-  for (let i = Math.max(offset, end - 16); i < end; i++) h = Math.imul(h ^ line.charCodeAt(i), 0x01000193);
-  h &= 0x3fffffff; // a small integer (Smi): no heap number per lookup
-  const hit = seen.get(h);
-  if (hit !== undefined && hit.offset === relative && hit.text.length === len && line.startsWith(hit.text, offset)) return hit.key;
-  const key = computeInstance(line.slice(start, end));
-  if (seen.size >= SEEN_LIMIT) seen.clear();
-  seen.set(h, { offset: relative, text: line.slice(offset, end), key });
-  return key;
+/** The latin1 text of `buf[start, end)` (one char per byte). */
+export function latin1(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+}
+
+interface Seen {
+  /** stable offset − start of the prefix it was found in */
+  relative: number;
+  key: string | null;
+}
+
+const SEEN_LIMIT = 10_000;
+
+/** The instance keys of prefixes seen, by their stable part. */
+export class PrefixKeys {
+  private readonly seen = new ByteInterner<Seen>(SEEN_LIMIT);
+
+  /** The instance key of the prefix in front of a record starting at `p` (the prefix is `buf[start, p - 1)`). */
+  key(buf: Uint8Array, start: number, p: number): string | null {
+    const stable = stableOffset(buf, start, p);
+    // Nothing but the separating space after the stable offset: keyOf() may then read the
+    // skipped timestamp as a name (RFC 5424 without a host): not cached.
+    if (stable < 0 || stable >= p - 1 || buf[stable] === SPACE) return computeInstance(latin1(buf, start, p - 1));
+    const relative = stable - start;
+    // The cache compares every byte; the hash only picks the entry, so its first and last 8
+    // bytes (host and instance names differ there) and the length are enough.
+    let h = Math.imul(FNV_OFFSET ^ relative, FNV_PRIME) ^ (p - stable);
+    const head = Math.min(stable + 8, p);
+    for (let i = stable; i < head; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+    for (let i = Math.max(head, p - 8); i < p; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+    const hit = this.seen.get(h, buf, stable, p);
+    if (hit !== undefined && hit.relative === relative) return hit.key;
+    const key = computeInstance(latin1(buf, start, p - 1));
+    this.seen.set(h, buf, stable, p, { relative, key });
+    return key;
+  }
 }
 
 function computeInstance(prefix: string): string | null {

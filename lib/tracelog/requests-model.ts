@@ -84,6 +84,8 @@ export interface Instance {
   carryExpired: number;
   /** Wall clock (ms) of the last record. Not persisted. */
   wallAtLastAdd: number;
+  /** The bucket the last record went to (most records go to the same one). Not persisted. */
+  current: Bucket | null;
 }
 
 export function emptyBucket(start: number): Bucket {

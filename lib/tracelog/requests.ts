@@ -12,7 +12,7 @@
 // advanced by the wall time since that instance's last record, so a quiet instance still closes
 // its buckets (with zeros) — for `idleLimitMs` after its last record, then it goes silent.
 
-import { lastNumber, parseAppResult } from './parse.js';
+import { CODE_A, CODE_B, CODE_C, CODE_E, CODE_I, CODE_S, CODE_X } from './parse.js';
 import {
   IN_APP, OUTPUT, READING, WAITING, emptyBucket, type Bucket, type Gauges, type Instance, type IntervalReport, type Req,
 } from './requests-model.js';
@@ -44,13 +44,24 @@ export class RequestTracker {
   private readonly latenessUs: number;
   private readonly stuckUs: number;
   private readonly idleUs: number;
+  /** The wall clock (ms) stamped on records as they are added: read by tick(), not per record. */
+  private wallNow: number;
 
   constructor(options: RequestTrackerOptions) {
     this.options = options;
+    this.wallNow = options.now();
     this.intervalUs = options.intervalMs * 1000;
     this.latenessUs = options.latenessMs * 1000;
     this.stuckUs = options.stuckLimitMs * 1000;
     this.idleUs = options.idleLimitMs * 1000;
+  }
+
+  /**
+   * Reads the wall clock for the records added next. TraceIngest calls it once per chunk of lines
+   * (a clock read per record costs more than the rest of the tracker's work on it).
+   */
+  tick(): void {
+    this.wallNow = this.options.now();
   }
 
   bucketOf(us: number): number {
@@ -67,13 +78,15 @@ export class RequestTracker {
     const st: Instance = {
       name, inflight: new Map(), phases: [0, 0, 0, 0], buckets: new Map(), closedUntil: start, gaugeStart: start,
       maxActive: 0, maxBacklog: 0, maxTs: -Infinity, lastEventBucket: start, hasC: false, carryExpired: 0,
-      wallAtLastAdd: this.options.now(),
+      wallAtLastAdd: this.wallNow, current: null,
     };
     this.instances.set(name, st);
     return st;
   }
 
   private bucket(st: Instance, start: number): Bucket {
+    const current = st.current;
+    if (current !== null && current.start === start) return current;
     let b = st.buckets.get(start);
     if (!b) {
       b = emptyBucket(start);
@@ -81,14 +94,19 @@ export class RequestTracker {
       st.carryExpired = 0;
       st.buckets.set(start, b);
     }
+    st.current = b;
     return b;
   }
 
-  /** Applies one record (`tsUs` = epoch µs) of one instance. */
-  add(instance: string, code: string, id: string, tsUs: number, message: string): void {
+  /**
+   * Applies one record of one instance: `code` is the record letter's char code, `tsUs` its epoch
+   * µs; `size` the bytes an I or A record reports (-1: none), `error` whether an A or E record
+   * reports a failure (what LineParser reads from the message).
+   */
+  add(instance: string, code: number, id: string, tsUs: number, size: number, error: boolean): void {
     let b = this.bucketOf(tsUs);
     const st = this.instances.get(instance) ?? this.newInstance(instance, b);
-    st.wallAtLastAdd = this.options.now();
+    st.wallAtLastAdd = this.wallNow;
     if (b < st.closedUntil) {
       this.late++;
       b = st.closedUntil;
@@ -99,7 +117,7 @@ export class RequestTracker {
     const bucket = this.bucket(st, b);
     const phases = st.phases;
     switch (code) {
-      case 'B': {
+      case CODE_B: {
         const old = st.inflight.get(id);
         if (old) {
           // Keep-alive reuse (or a lost E): the new request replaces the old one, as in tracereport.
@@ -110,18 +128,17 @@ export class RequestTracker {
         phases[READING]++;
         break;
       }
-      case 'I': {
+      case CODE_I: {
         const req = st.inflight.get(id);
         if (!req) { this.orphans++; break; }
         if (req.tI === req.tI) break; // a second I: keep the first
         req.tI = tsUs;
         bucket.input.push(ms(tsUs - req.tB));
-        const size = lastNumber(message);
         if (size > 0) bucket.bytesIn += size;
         if (req.phase < WAITING) move(phases, req, WAITING);
         break;
       }
-      case 'C': {
+      case CODE_C: {
         const req = st.inflight.get(id);
         if (!req) { this.orphans++; break; }
         if (req.tC === req.tC) break;
@@ -131,14 +148,13 @@ export class RequestTracker {
         if (req.phase < IN_APP) move(phases, req, IN_APP);
         break;
       }
-      case 'A': {
+      case CODE_A: {
         const req = st.inflight.get(id);
         if (!req) { this.orphans++; break; }
         if (req.tA === req.tA) break;
         req.tA = tsUs;
-        const result = parseAppResult(message);
-        if (result.error) req.error = true;
-        if (result.bytes > 0) bucket.bytesOut += result.bytes;
+        if (error) req.error = true;
+        if (size > 0) bucket.bytesOut += size;
         if (req.tC === req.tC) {
           const d = tsUs > req.tC ? tsUs - req.tC : 0;
           bucket.app.push(d / 1000);
@@ -148,19 +164,19 @@ export class RequestTracker {
         if (req.phase < OUTPUT) move(phases, req, OUTPUT);
         break;
       }
-      case 'E': {
+      case CODE_E: {
         const req = st.inflight.get(id);
         if (!req) { this.orphans++; break; }
         bucket.total.push(ms(tsUs - req.tB));
         if (req.tA === req.tA) bucket.output.push(ms(tsUs - req.tA));
         bucket.requests++;
-        if (req.error || message.startsWith('Error:')) bucket.errors++;
+        if (req.error || error) bucket.errors++;
         phases[req.phase]--;
         st.inflight.delete(id);
         break;
       }
-      case 'S':
-      case 'X':
+      case CODE_S:
+      case CODE_X:
         // The process (re)started or stopped: whatever was in flight will never finish.
         bucket.restarts++;
         bucket.dropped += st.inflight.size;
@@ -227,6 +243,7 @@ export class RequestTracker {
       for (const s of starts) {
         const bucket = st.buckets.get(s)!;
         st.buckets.delete(s);
+        if (st.current === bucket) st.current = null;
         out.push({
           instance: st.name,
           startMs: s / 1000,

@@ -105,7 +105,7 @@ export function createTracelogSource(input: Partial<TracelogOptions>, deps: Trac
       if (options.paths.length > 0) tailer.start();
       if (options.syslogPort !== null) {
         syslog = await listenSyslog({
-          port: options.syslogPort, address: options.syslogAddress, log, onLine: (line, origin) => ingest.line(line, origin),
+          port: options.syslogPort, address: options.syslogAddress, log, onData: (data, origin) => ingest.block(data, origin),
         });
       }
     },

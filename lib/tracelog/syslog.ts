@@ -11,7 +11,8 @@ import { sanitizeNode } from './prefix.js';
 export interface SyslogReceiverOptions {
   port: number;
   address: string;
-  onLine: (line: string, origin: LineOrigin) => void;
+  /** One datagram's lines (the last one may lack its newline), `<PRI>` and any BOM taken off. */
+  onData: (data: Buffer, origin: LineOrigin) => void;
   log: (message: string) => void;
 }
 
@@ -20,22 +21,31 @@ export interface SyslogReceiver {
   close(): Promise<void>;
 }
 
-const BOM = '\u00ef\u00bb\u00bf'; // RFC 5424's UTF-8 BOM before MSG, read as latin1
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]); // RFC 5424's UTF-8 BOM before MSG
 
-/** The lines of one datagram, with the `<PRI>` and any BOM taken off (pure). */
+/** The text of one datagram with the `<PRI>` and any BOM taken off (pure; a view when there is no BOM). */
+export function syslogPayload(datagram: Buffer): Buffer {
+  let text = datagram;
+  if (text[0] === 60 /* < */) {
+    let i = 1;
+    while (i < text.length && i <= 4 && text[i]! >= 48 && text[i]! <= 57) i++;
+    if (i > 1 && i <= 4 && text[i] === 62 /* > */) text = text.subarray(i + 1);
+  }
+  const bom = text.indexOf(BOM);
+  if (bom !== -1) text = Buffer.concat([text.subarray(0, bom), text.subarray(bom + BOM.length)]);
+  return text;
+}
+
+/** The non-blank lines of one datagram as text (latin1), `<PRI>` and any BOM taken off (pure). */
 export function syslogLines(datagram: Buffer): string[] {
-  let text = datagram.toString('latin1');
-  const pri = /^<\d{1,3}>/.exec(text);
-  if (pri) text = text.slice(pri[0].length);
-  if (text.includes(BOM)) text = text.replace(BOM, '');
-  return text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l.trim() !== '');
+  return syslogPayload(datagram).toString('latin1').split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l.trim() !== '');
 }
 
 export function listenSyslog(opts: SyslogReceiverOptions): Promise<SyslogReceiver> {
   const socket: Socket = createSocket({ type: isIPv6(opts.address) ? 'udp6' : 'udp4' });
   socket.on('message', (msg, rinfo) => {
     const origin: LineOrigin = { fallback: sanitizeNode(rinfo.address), forced: null };
-    for (const line of syslogLines(msg)) opts.onLine(line, origin);
+    opts.onData(syslogPayload(msg), origin);
   });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);

@@ -20,10 +20,12 @@ import {
   HEAD_BYTES, type FileState, type Finished, type TailState, readBefore, remember, sameContent,
 } from './tail-state.js';
 
+/** Where the bytes read go (latin1 text: one char per byte; TraceIngest in sotto). */
 export interface LineSink {
-  /** Feeds the complete lines of `text`; returns the index just past the last newline. */
-  chunk(text: string, origin: LineOrigin): number;
-  line(text: string, origin: LineOrigin): void;
+  /** Feeds the complete lines of `buf`; returns the index just past the last newline. */
+  chunk(buf: Uint8Array, origin: LineOrigin): number;
+  /** Feeds `buf` as one line: a file's last line that never got its newline, or an overlong one. */
+  line(buf: Uint8Array, origin: LineOrigin): void;
 }
 
 export interface TailOptions {
@@ -42,8 +44,8 @@ export interface TailOptions {
 
 interface Tracked extends FileState {
   fd: FileHandle | null;
-  /** Bytes read past `position`: an unfinished last line. */
-  remainder: string;
+  /** Bytes read past `position`: an unfinished last line (a copy, at most MAX_LINE bytes). */
+  remainder: Uint8Array;
   vanished: boolean;
   quietPolls: number;
   lastGrowth: number;
@@ -58,11 +60,13 @@ interface Found {
 const CHUNK = 1 << 20;
 /** A "line" longer than this without a newline is handed on as it is (and will be a bad line). */
 const MAX_LINE = 1 << 16;
+const EMPTY = new Uint8Array(0);
 
 export class Tailer {
   private readonly files = new Map<string, Tracked>();
   private readonly history: Finished[];
   private readonly gzDone = new Map<string, number>();
+  /** One read buffer: an unfinished line is moved to its front and the next read appended to it. */
   private readonly buf = Buffer.allocUnsafe(CHUNK);
   private readonly now: () => number;
   private chain: Promise<unknown> = Promise.resolve();
@@ -76,7 +80,7 @@ export class Tailer {
     for (const g of s?.gzDone ?? []) this.gzDone.set(keyOf(g.dev, g.ino), g.size);
     for (const f of s?.files ?? []) {
       this.files.set(keyOf(f.dev, f.ino), {
-        ...f, origin: { ...f.origin }, fd: null, remainder: '', vanished: false, quietPolls: 0, lastGrowth: this.now(),
+        ...f, origin: { ...f.origin }, fd: null, remainder: EMPTY, vanished: false, quietPolls: 0, lastGrowth: this.now(),
       });
     }
   }
@@ -214,7 +218,7 @@ export class Tailer {
     else if (live) position = Math.min(live.position, size);
     const t: Tracked = {
       path: f.cand.path, dev: String(st.dev), ino: String(st.ino), head, position, gz: false,
-      origin: this.originFor(f.cand), fd, remainder: '', vanished: false, quietPolls: 0, lastGrowth: this.now(),
+      origin: this.originFor(f.cand), fd, remainder: EMPTY, vanished: false, quietPolls: 0, lastGrowth: this.now(),
     };
     this.files.set(f.key, t);
     return t;
@@ -233,23 +237,40 @@ export class Tailer {
     if (size < readOffset || !head.startsWith(t.head)) {
       await this.recoverTruncated(t);
       t.position = 0;
-      t.remainder = '';
+      t.remainder = EMPTY;
     }
     t.head = head;
     return this.readFd(t, size);
   }
 
-  /** Reads `t` from where it stands to `size`, feeding whole lines to the sink. */
+  /**
+   * Reads `t` from where it stands to `size`, feeding whole lines to the sink straight from the
+   * read buffer (no copy, no string): the unfinished end of a read moves to the buffer's front
+   * and the next read lands behind it.
+   */
   private async readFd(t: Tracked, size: number): Promise<number> {
-    let offset = t.position + t.remainder.length;
+    const buf = this.buf;
+    let filled = t.remainder.length;
+    let offset = t.position + filled;
     let total = 0;
+    buf.set(t.remainder, 0);
     while (offset < size) {
-      const { bytesRead } = await t.fd!.read(this.buf, 0, Math.min(CHUNK, size - offset), offset);
+      const { bytesRead } = await t.fd!.read(buf, filled, Math.min(CHUNK - filled, size - offset), offset);
       if (bytesRead === 0) break;
       offset += bytesRead;
       total += bytesRead;
-      this.feed(t, this.buf.toString('latin1', 0, bytesRead));
+      filled += bytesRead;
+      const used = this.opts.sink.chunk(buf.subarray(0, filled), t.origin);
+      t.position += used;
+      if (used > 0) buf.copyWithin(0, used, filled);
+      filled -= used;
+      if (filled > MAX_LINE) {
+        this.opts.sink.line(buf.subarray(0, filled), t.origin);
+        t.position += filled;
+        filled = 0;
+      }
     }
+    t.remainder = filled === 0 ? EMPTY : new Uint8Array(buf.subarray(0, filled));
     if (total > 0) {
       t.lastGrowth = this.now();
       t.quietPolls = 0;
@@ -257,19 +278,20 @@ export class Tailer {
     return total;
   }
 
-  private feed(t: Tracked, text: string): void {
-    const all = t.remainder + text;
+  /** Feeds decompressed bytes (a .gz): what is left of the last line waits for the next piece. */
+  private feed(t: Tracked, data: Uint8Array): void {
+    const all = t.remainder.length > 0 ? Buffer.concat([t.remainder, data]) : data;
     const used = this.opts.sink.chunk(all, t.origin);
     t.position += used;
-    t.remainder = all.slice(used);
+    t.remainder = used === all.length ? EMPTY : new Uint8Array(all.subarray(used));
     if (t.remainder.length > MAX_LINE) this.flushRemainder(t);
   }
 
   private flushRemainder(t: Tracked): void {
-    if (t.remainder === '') return;
+    if (t.remainder.length === 0) return;
     this.opts.sink.line(t.remainder, t.origin);
     t.position += t.remainder.length;
-    t.remainder = '';
+    t.remainder = EMPTY;
   }
 
   /** A file that left the listing: read what is left, a few quiet polls long, then let it go. */
@@ -313,12 +335,12 @@ export class Tailer {
       remember(this.history, { head: t.head, length: t.position + t.remainder.length });
       return;
     }
-    t.remainder = '';
+    t.remainder = EMPTY;
     if (moved.gz) {
       await this.readGzInto(t, moved.path);
       this.gzDone.set(moved.key, moved.size);
     } else {
-      const copy: Tracked = { ...t, path: moved.path, fd: await open(moved.path, 'r'), remainder: '' };
+      const copy: Tracked = { ...t, path: moved.path, fd: await open(moved.path, 'r'), remainder: EMPTY };
       await this.readFd(copy, moved.size);
       this.flushRemainder(copy);
       await closeFd(copy);
@@ -340,7 +362,7 @@ export class Tailer {
       const before = readBefore(this.history, head);
       t = {
         path: f.cand.path, dev: String(f.st.dev), ino: String(f.st.ino), head, position: Math.max(0, before), gz: true,
-        origin: this.originFor(f.cand), fd: null, remainder: '', vanished: false, quietPolls: 0, lastGrowth: this.now(),
+        origin: this.originFor(f.cand), fd: null, remainder: EMPTY, vanished: false, quietPolls: 0, lastGrowth: this.now(),
       };
       this.files.set(f.key, t);
     }
@@ -355,10 +377,10 @@ export class Tailer {
   private async readGzInto(t: Tracked, file: string): Promise<number> {
     const start = t.position;
     try {
-      await gzStream(file, t.position, (text) => this.feed(t, text));
+      await gzStream(file, t.position, (data) => this.feed(t, data));
       this.flushRemainder(t);
     } catch (err) {
-      t.remainder = '';
+      t.remainder = EMPTY;
       throw err;
     }
     return t.position - start;
@@ -367,7 +389,7 @@ export class Tailer {
   private async closeDormant(): Promise<void> {
     const limit = this.now() - (this.opts.dormantMs ?? 60_000);
     for (const t of this.files.values()) {
-      if (t.fd && !t.vanished && t.remainder === '' && t.lastGrowth < limit) await closeFd(t);
+      if (t.fd && !t.vanished && t.remainder.length === 0 && t.lastGrowth < limit) await closeFd(t);
     }
   }
 }

@@ -85,6 +85,14 @@ export class LocalTime {
   }
 
   /**
+   * Epoch µs of a wall time in the same hour as the last one converted, when that hour reads one
+   * way only; NaN otherwise (then call toEpochUs, with a hint). Saves looking the hint up.
+   */
+  quickEpochUs(wallUs: number): number {
+    return Math.floor(wallUs / HOUR_US) === this.lastHour ? wallUs - this.lastOffsetUs : NaN;
+  }
+
+  /**
    * Epoch µs of a wall time (µs). `hintUs` is the previous record's epoch (NaN when there is
    * none): it decides which reading of a repeated hour is meant.
    */

@@ -16,16 +16,16 @@ import type { TailState } from '../../lib/tracelog/tail-state.js';
 class Collect implements LineSink {
   lines: string[] = [];
   origins: LineOrigin[] = [];
-  chunk(text: string, origin: LineOrigin): number {
+  chunk(buf: Uint8Array, origin: LineOrigin): number {
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      this.line(text.slice(start, nl), origin);
+    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+      this.line(buf.subarray(start, nl), origin);
       start = nl + 1;
     }
     return start;
   }
-  line(text: string, origin: LineOrigin): void {
-    this.lines.push(text);
+  line(buf: Uint8Array, origin: LineOrigin): void {
+    this.lines.push(Buffer.from(buf).toString('latin1'));
     this.origins.push(origin);
   }
 }
