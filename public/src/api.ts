@@ -57,6 +57,15 @@ export async function metricIndex(signal?: AbortSignal): Promise<string[]> {
   return body.filter((n): n is string => typeof n === 'string');
 }
 
+/** The metric paths each query matches (graphite-web's /metrics/expand with groupByExpr). */
+export async function expand(queries: readonly string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
+  const params = new URLSearchParams({ groupByExpr: '1' });
+  for (const q of queries) params.append('query', q);
+  const body = (await request(`/metrics/expand?${params}`, { signal })) as { results?: unknown };
+  const results = body && typeof body.results === 'object' && body.results !== null ? (body.results as Record<string, unknown>) : {};
+  return new Map(queries.map((q) => [q, Array.isArray(results[q]) ? (results[q] as unknown[]).filter((p): p is string => typeof p === 'string') : []]));
+}
+
 export interface RenderRequest {
   target: string;
   from: string;

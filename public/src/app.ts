@@ -1,18 +1,21 @@
 // The page's composition root: owns the PageState, mirrors it into the URL, and wires the tree,
-// search, expression box, graph cards, time controls, dashboards, empty state and shortcuts.
+// search, expression box, graph cards, time controls, dashboards, empty state, shortcuts and the
+// tracelog Requests view (a second tab, shown once there is tracelog data or the URL asks for it).
 import { findChildren, loadDashboard, metricIndex, render } from './api.js';
 import { DashboardDialog } from './dashboards.js';
 import { watchForFirstMetric } from './emptyState.js';
 import { button, el, isTyping, replace } from './dom.js';
 import { GraphCard, type GraphContext } from './graphs.js';
 import { SearchBox } from './search.js';
-import { dashboardState, emptyGraph, normalizeState, stateFromQuery, stateToQuery, type GraphState, type PageState } from './state.js';
-import { statsdView, type StatsdKind } from './statsd.js';
+import { requestsGlobFor } from './requests.js';
+import { RequestsView } from './requestsView.js';
+import { dashboardState, emptyGraph, normalizeState, stateFromQuery, stateToQuery, type GraphState, type PageState, type RequestsState } from './state.js';
+import { statsdView } from './statsd.js';
 import { wireRangeDialog } from './rangeDialog.js';
 import { absoluteRange, describeRange, endsNow, PRESETS, resolveRange, zoomOut } from './time.js';
-import { TreeView } from './tree.js';
+import { TreeView, type ViewKind } from './tree.js';
 import { childCounts, TreeModel } from './treeModel.js';
-import { registerView, showView } from './views.js';
+import { isRegistered, onChooseView, registerView, showView } from './views.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const INDEX_TTL_MS = 30_000;
@@ -25,6 +28,8 @@ class App {
   private counts: Map<string, number> | null = null;
   private firstGraphMarked = false;
   private readonly tree: TreeView;
+  private readonly treeModel = new TreeModel();
+  private readonly requests: RequestsView;
   private readonly search: SearchBox;
   private readonly dashboards: DashboardDialog;
   private readonly graphsEl = $<HTMLElement>('graphs');
@@ -35,7 +40,7 @@ class App {
   constructor() {
     this.tree = new TreeView({
       container: $('tree'),
-      model: new TreeModel(),
+      model: this.treeModel,
       loadChildren: (path) => findChildren(path),
       onPlot: (path, newGraph) => this.plot(path, newGraph),
       onView: (kind, path, names) => this.openView(kind, path, names),
@@ -59,8 +64,31 @@ class App {
       },
       open: (name) => void this.openDashboard(name),
     });
+    this.requests = new RequestsView({
+      element: $('view-requests'),
+      state: () => this.state.requests,
+      update: (change, push) => this.updateRequests(change, push),
+      range: () => this.range(),
+      zoom: (a, b) => this.setRange(absoluteRange(a, b)),
+      zoomOut: () => this.setRange(zoomOut(this.state.from, this.state.until, Date.now() / 1000)),
+      editTarget: (target) => {
+        this.state.view = 'graphs';
+        this.commit(true);
+        this.exprInput.value = target;
+        this.exprInput.focus();
+      },
+      openAsGraphs: (graphs) => {
+        for (const g of graphs) this.state.graphs.push(emptyGraph(g.targets, g.title));
+        this.active = this.state.graphs.length - 1;
+        this.state.view = 'graphs';
+        this.commit(true);
+      },
+    });
     registerView({ id: 'graphs', label: 'Graphs', element: $('view-graphs') });
-    showView('graphs');
+    onChooseView((id) => {
+      this.state.view = id === 'requests' ? 'requests' : 'graphs';
+      this.commit(true);
+    });
     this.wireControls();
     window.addEventListener('popstate', () => {
       this.state = stateFromQuery(location.search);
@@ -72,6 +100,8 @@ class App {
     if (this.state.dashboard && this.state.graphs.length === 0) await this.openDashboard(this.state.dashboard, false);
     this.render();
     await this.tree.init();
+    // The Requests tab appears once there is tracelog data (or the URL opened it).
+    if (this.treeModel.get('tracelog')) this.registerRequestsView();
     await watchForFirstMetric($('empty'), $('empty-command'), () => this.tree.refresh());
   }
 
@@ -96,7 +126,24 @@ class App {
     live.setAttribute('aria-pressed', String(this.state.live));
     live.classList.toggle('on', this.state.live && endsNow(this.state.until));
     document.title = this.state.dashboard ? `${this.state.dashboard} · sotto` : 'sotto';
-    this.syncGraphs();
+    if (this.state.view === 'requests') {
+      this.registerRequestsView();
+      showView('requests');
+      this.requests.render();
+    } else {
+      showView('graphs');
+      this.syncGraphs();
+    }
+  }
+
+  private registerRequestsView(): void {
+    if (isRegistered('requests')) return;
+    registerView({ id: 'requests', label: 'Requests', element: $('view-requests'), hidden: () => this.requests.hide() });
+  }
+
+  private updateRequests(change: Partial<RequestsState>, push: boolean): void {
+    this.state.requests = { ...this.state.requests, ...change };
+    this.commit(push);
   }
 
   private syncGraphs(): void {
@@ -170,6 +217,7 @@ class App {
 
   /** Adds targets to graph `dest` (index) or to a new graph; a target already there is not added twice. */
   private addTargets(targets: string[], dest: number | 'new', title = ''): void {
+    this.state.view = 'graphs';
     const graph = dest === 'new' ? undefined : this.state.graphs[dest];
     if (!graph) {
       this.state.graphs.push(emptyGraph(targets, title));
@@ -192,7 +240,17 @@ class App {
     $('sidebar-toggle').setAttribute('aria-expanded', String(open));
   }
 
-  private openView(kind: StatsdKind, path: string, names: string[]): void {
+  private openView(kind: ViewKind, path: string, names: string[]): void {
+    if (kind === 'requests') {
+      const instances = requestsGlobFor(path, false, null);
+      if (instances === null) return;
+      this.state.view = 'requests';
+      this.state.requests = { ...this.state.requests, instances };
+      this.commit(true);
+      if (window.matchMedia('(max-width: 760px)').matches) this.setSidebar(false);
+      return;
+    }
+    this.state.view = 'graphs';
     for (const g of statsdView(kind, path, names)) this.state.graphs.push(emptyGraph(g.targets, g.title));
     this.active = this.state.graphs.length - 1;
     this.commit(true);

@@ -1,7 +1,8 @@
 // One graph drawn with D3: time on x in the browser's time zone, values on y with unit-aware
 // ticks, a line per series with gaps left as gaps (and a dot for a lone point between gaps),
 // brush to zoom in, double-click to zoom out, and a crosshair listing every series' value.
-import { colorFor, isolatedPoints, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from './chartModel.js';
+// Series marked drawAsInfinite (e.g. restarts) are vertical lines where their value is > 0.
+import { colorFor, isolatedPoints, markerTimes, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from './chartModel.js';
 import { d3 } from './d3.js';
 import { el, replace } from './dom.js';
 import { formatTicks, formatValue, type Unit } from './format.js';
@@ -92,6 +93,13 @@ export class Chart {
       .x((d) => px(d[0]))
       .y((d) => y(d[1] as number));
     for (const { s, i } of visible) {
+      if (s.marker) {
+        // drawAsInfinite: a vertical line over the whole plot wherever the value is > 0.
+        for (const t of markerTimes(s.points)) {
+          plot.append('line').attr('class', 'series-marker').attr('data-series', s.name).attr('stroke', colorFor(i)).attr('x1', px(t)).attr('x2', px(t)).attr('y1', 0).attr('y2', h);
+        }
+        continue;
+      }
       plot.append('path').attr('class', 'series-line').attr('data-series', s.name).attr('stroke', colorFor(i)).attr('d', line(s.points) ?? '');
       for (const k of isolatedPoints(s.points)) {
         const [t, v] = s.points[k]!;
@@ -189,7 +197,7 @@ export function swatch(color: string): HTMLElement {
   return s;
 }
 
-/** The legend: one toggle per series (Enter/Space or click hides it) with current, min, max, avg. */
+/** The legend: one toggle per series (Enter/Space or click hides it) with current, min, max, avg (markers: their count). */
 export function renderLegend(table: HTMLTableElement, series: PlotSeries[], hidden: ReadonlySet<string>, unit: Unit, onToggle: (name: string) => void): void {
   const head = el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'series'), ...['current', 'min', 'max', 'avg'].map((h) => el('th', { scope: 'col', class: 'num' }, h))));
   const body = el('tbody');
@@ -198,7 +206,9 @@ export function renderLegend(table: HTMLTableElement, series: PlotSeries[], hidd
     const toggle = el('button', { type: 'button', class: 'legend-toggle', 'aria-pressed': String(on), title: `${on ? 'hide' : 'show'} ${s.name}` }, swatch(colorFor(i)), el('span', { class: 'legend-name' }, s.name));
     toggle.addEventListener('click', () => onToggle(s.name));
     const st = seriesStats(s.points);
-    const stats = [st.current, st.min, st.max, st.avg].map((v) => formatValue(v, unit));
+    // A marker series (drawAsInfinite) has no values to read, only the lines it draws.
+    const lines = s.marker ? markerTimes(s.points).length : 0;
+    const stats = s.marker ? [`${lines} ${lines === 1 ? 'line' : 'lines'}`, '', '', ''] : [st.current, st.min, st.max, st.avg].map((v) => formatValue(v, unit));
     body.append(el('tr', { class: `legend-row${on ? '' : ' off'}`, 'data-series': s.name }, el('td', {}, toggle), ...stats.map((v) => el('td', { class: 'num' }, v))));
   });
   replace(table, head, body);

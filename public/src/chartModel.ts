@@ -7,6 +7,8 @@ export interface PlotSeries {
   /** The target (expression) this series came from. */
   target: string;
   points: Array<[number, number | null]>;
+  /** drawAsInfinite(): drawn as vertical lines where the value is > 0, not as a line. */
+  marker?: boolean;
 }
 
 export interface SeriesStats {
@@ -27,15 +29,34 @@ export function parseRender(json: unknown, target: string): PlotSeries[] {
     if (typeof s !== 'object' || s === null || !Array.isArray((s as { datapoints?: unknown }).datapoints)) {
       throw new Error(`unexpected answer from /render: series ${i} has no datapoints`);
     }
-    const raw = s as { target?: unknown; datapoints: unknown[] };
+    const raw = s as { target?: unknown; tags?: unknown; datapoints: unknown[] };
     const points: Array<[number, number | null]> = [];
     for (const dp of raw.datapoints) {
       if (!Array.isArray(dp) || typeof dp[1] !== 'number') continue;
       const v = dp[0];
       points.push([dp[1], typeof v === 'number' && Number.isFinite(v) ? v : null]);
     }
-    return { name: typeof raw.target === 'string' ? raw.target : target, target, points };
+    const name = typeof raw.target === 'string' ? raw.target : target;
+    const series: PlotSeries = { name, target, points };
+    if (isMarker(name, raw.tags)) series.marker = true;
+    return series;
   });
+}
+
+/**
+ * drawAsInfinite() marks a series by its name, `drawAsInfinite(x)`, and by the tag
+ * `drawAsInfinite` (which survives an alias() around it).
+ */
+function isMarker(name: string, tags: unknown): boolean {
+  if (name.startsWith('drawAsInfinite(')) return true;
+  if (typeof tags !== 'object' || tags === null) return false;
+  const flag = (tags as Record<string, unknown>).drawAsInfinite;
+  return flag === '1' || flag === 1 || flag === true || flag === 'true';
+}
+
+/** Times of a marker series' lines: where the value is > 0 (graphite-web's drawAsInfinite). */
+export function markerTimes(points: ReadonlyArray<[number, number | null]>): number[] {
+  return points.filter(([, v]) => v !== null && v > 0).map(([t]) => t);
 }
 
 export function seriesStats(points: ReadonlyArray<[number, number | null]>): SeriesStats {
@@ -67,11 +88,12 @@ export function isolatedPoints(points: ReadonlyArray<[number, number | null]>): 
   return out;
 }
 
-/** The y range to draw: covers every visible value; a flat line gets room around it; null when nothing to draw. */
+/** The y range to draw: covers every visible value (markers aside); a flat line gets room around it; null when nothing to draw. */
 export function yExtent(series: readonly PlotSeries[]): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of series) {
+    if (s.marker) continue; // vertical lines: no value on the y axis
     for (const [, v] of s.points) {
       if (v === null) continue;
       if (v < lo) lo = v;

@@ -1,16 +1,23 @@
 // Numbers for people (pure): the unit a series is in, guessed from statsd's naming, and
 // formatting of single values and of whole axes (all ticks in one scale, just enough decimals).
 
-/** `ms`: statsd timer statistics; `perSecond`: rates (`rate`, `count_ps`, perSecond()); `none`: anything else. */
-export type Unit = 'ms' | 'perSecond' | 'none';
+/**
+ * `ms`: statsd timer statistics; `perSecond`: rates (`rate`, `count_ps`, `max_rate`,
+ * perSecond()); `percent`: asPercent(); `none`: anything else.
+ */
+export type Unit = 'ms' | 'perSecond' | 'percent' | 'none';
 
 // etsy's timer statistics (plus per-percentile `mean_90`, `upper_90`, `lower_top10`); not
 // `count`, `count_ps` or `sum_squares`, which are not durations.
 const TIMER_STAT = /^(mean|median|std|upper|lower|sum)(_top\d+|_\d+)?$/;
-const RATE_STAT = /^(rate|count_ps)$/;
+const RATE_STAT = /^(rate|count_ps|max_rate)$/;
+// asPercent() as the outermost function, under renaming or shifting ones:
+// alias(asPercent(a, b), "x"), offset(scale(asPercent(r, m), -1), 100) (100 − a percentage).
+const PERCENT = /^\s*(?:(?:alias|aliasByNode|aliasByMetric|aliasSub|legendValue|consolidateBy|keepLastValue|offset|scale)\s*\(\s*)*(?:asPercent|pct)\s*\(/;
 
 /** The unit of a target or series name: the metric paths inside it must agree, else `none`. */
 export function unitOf(name: string): Unit {
+  if (PERCENT.test(name)) return 'percent';
   if (/\b(perSecond|scaleToSeconds)\s*\(/.test(name)) return 'perSecond';
   // Drop quoted strings (aliases) and pick out dotted paths.
   const component = String.raw`(?:[\w*?[\]-]|\{[^}]*\})+`;
@@ -53,6 +60,7 @@ interface Scale {
 }
 
 function pickScale(magnitude: number, unit: Unit): Scale {
+  if (unit === 'percent') return { size: 1, suffix: '%' };
   const table = unit === 'ms' ? DURATIONS : SI;
   const m = Math.abs(magnitude);
   if (m === 0 || !Number.isFinite(m)) return unit === 'ms' ? { size: 1, suffix: 'ms' } : { size: 1, suffix: '' };
@@ -62,6 +70,7 @@ function pickScale(magnitude: number, unit: Unit): Scale {
 }
 
 function decorate(text: string, scale: Scale, unit: Unit): string {
+  if (unit === 'percent') return `${text}%`;
   const sep = unit === 'ms' || (scale.suffix && scale.suffix.length > 1) ? ' ' : '';
   const body = scale.suffix ? `${text}${sep}${scale.suffix}` : text;
   return unit === 'perSecond' ? `${body}/s` : body;
@@ -97,7 +106,7 @@ export function formatTicks(ticks: number[], unit: Unit = 'none'): string[] {
   while (decimals < 6 && !scaled.every((v) => Math.abs(v * 10 ** decimals - Math.round(v * 10 ** decimals)) < 1e-6 * 10 ** decimals)) decimals++;
   return ticks.map((t, i) => {
     const text = (scaled[i] as number).toFixed(decimals);
-    return t === 0 && unit !== 'ms' ? '0' : decorate(text === '-0' ? '0' : text, scale, unit);
+    return t === 0 && unit !== 'ms' && unit !== 'percent' ? '0' : decorate(text === '-0' ? '0' : text, scale, unit);
   });
 }
 

@@ -24,6 +24,12 @@ export interface GraphContext {
   drawn(): void;
 }
 
+/** A card of a fixed set (the Requests view): no move/remove, and the view knows the unit. */
+export interface CardOptions {
+  fixed?: boolean;
+  unit?: Unit;
+}
+
 const POLL_MS = 10_000;
 
 export class GraphCard {
@@ -50,12 +56,14 @@ export class GraphCard {
   constructor(
     readonly graph: GraphState,
     private readonly ctx: GraphContext,
+    private readonly options: CardOptions = {},
   ) {
     this.chart = new Chart({ onZoom: (a, b) => ctx.zoom(a, b), onZoomOut: () => ctx.zoomOut() });
     this.upButton = button('↑', () => ctx.move(this, -1), { class: 'icon-button', 'aria-label': 'move graph up', title: 'move up' });
     this.downButton = button('↓', () => ctx.move(this, 1), { class: 'icon-button', 'aria-label': 'move graph down', title: 'move down' });
     const remove = button('×', () => ctx.remove(this), { class: 'icon-button', 'aria-label': 'remove graph', title: 'remove graph' });
-    const header = el('header', { class: 'graph-header' }, this.title, this.status, this.liveStatus, el('span', { class: 'graph-tools' }, this.upButton, this.downButton, remove));
+    const tools = options.fixed ? null : el('span', { class: 'graph-tools' }, this.upButton, this.downButton, remove);
+    const header = el('header', { class: 'graph-header' }, this.title, this.status, this.liveStatus, tools);
     this.element = el('section', { class: 'graph-card' }, header, this.targetList, this.errors, this.chart.element, this.legend);
     this.element.addEventListener('pointerdown', () => ctx.activate(this));
     this.element.addEventListener('focusin', () => ctx.activate(this));
@@ -82,6 +90,9 @@ export class GraphCard {
   }
 
   private chip(target: string): HTMLElement {
+    if (this.options.fixed) {
+      return el('li', { class: 'target-chip' }, button(target, () => this.ctx.editTarget(target), { class: 'target-edit', title: 'edit a copy in the Graphs view' }));
+    }
     return el(
       'li',
       { class: 'target-chip' },
@@ -127,7 +138,7 @@ export class GraphCard {
   draw(): void {
     const hidden = new Set(this.graph.hidden);
     // From the targets, not the series names: an alias or aliasByNode drops the path.
-    const unit = commonUnit(this.graph.targets);
+    const unit = this.options.unit ?? commonUnit(this.graph.targets);
     this.chart.update({ series: this.series, hidden, domain: this.ctx.range().domain, unit });
     renderLegend(this.legend, this.series, hidden, unit, (name) => {
       const h = new Set(this.graph.hidden);
@@ -196,8 +207,9 @@ export class GraphCard {
   }
 }
 
-/** The y axis unit: the one all series share, else plain numbers. */
+/** The y axis unit: the one all series share (markers aside: they have no y), else plain numbers. */
 function commonUnit(names: string[]): Unit {
-  const units = new Set(names.map(unitOf));
+  const plotted = names.filter((n) => !n.includes('drawAsInfinite('));
+  const units = new Set((plotted.length ? plotted : names).map(unitOf));
   return units.size === 1 ? [...units][0]! : 'none';
 }

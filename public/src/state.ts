@@ -6,6 +6,10 @@
 // `from`/`until` are graphite time expressions (`-1h`, `now`, epoch seconds); `g<i>` repeats
 // once per target of graph i; `h<i>` names a series hidden in the legend; `n<i>` is a title;
 // `live=0` pauses live updates; `dash` is the saved dashboard the page was opened from.
+//
+// The tracelog Requests view: `view=requests` shows it; `inst` is the instance key or glob
+// (default `*`, all), `threads` the application threads per instance (default 1), `rh` a
+// series hidden in its legends:  /?view=requests&inst={web1,web2}&threads=4&rh=active
 
 export interface GraphState {
   targets: string[];
@@ -14,12 +18,25 @@ export interface GraphState {
   title: string;
 }
 
+export type ViewId = 'graphs' | 'requests';
+
+export interface RequestsState {
+  /** Instance key or glob of keys under `tracelog.` (validated by cleanInstanceGlob when drawn). */
+  instances: string;
+  /** Application threads per instance (max_rate is per thread). */
+  threads: number;
+  /** Series names hidden in the view's legends. */
+  hidden: string[];
+}
+
 export interface PageState {
   from: string;
   until: string;
   graphs: GraphState[];
   live: boolean;
   dashboard: string | null;
+  view: ViewId;
+  requests: RequestsState;
 }
 
 export const DEFAULT_FROM = '-1h';
@@ -28,8 +45,11 @@ const MAX_GRAPHS = 50;
 const MAX_TARGETS = 50;
 const MAX_TEXT = 2000;
 
+export const ALL_INSTANCES = '*';
+export const MAX_THREADS = 1024;
+
 export function defaultState(): PageState {
-  return { from: DEFAULT_FROM, until: DEFAULT_UNTIL, graphs: [], live: true, dashboard: null };
+  return { from: DEFAULT_FROM, until: DEFAULT_UNTIL, graphs: [], live: true, dashboard: null, view: 'graphs', requests: { instances: ALL_INSTANCES, threads: 1, hidden: [] } };
 }
 
 export function emptyGraph(targets: string[] = [], title = ''): GraphState {
@@ -47,6 +67,11 @@ export function stateToQuery(state: PageState): string {
   });
   if (!state.live) q.append('live', '0');
   if (state.dashboard) q.append('dash', state.dashboard);
+  if (state.view !== 'graphs') q.append('view', state.view);
+  const r = state.requests;
+  if (r.instances !== ALL_INSTANCES) q.append('inst', r.instances);
+  if (r.threads !== 1) q.append('threads', String(r.threads));
+  for (const h of r.hidden) q.append('rh', h);
   return q.toString();
 }
 
@@ -58,6 +83,12 @@ export function stateFromQuery(query: string): PageState {
   state.until = cleanTime(q.get('until')) ?? DEFAULT_UNTIL;
   state.live = q.get('live') !== '0';
   state.dashboard = cleanText(q.get('dash')) || null;
+  state.view = cleanView(q.get('view'));
+  state.requests = {
+    instances: cleanText(q.get('inst')) || ALL_INSTANCES,
+    threads: cleanThreads(q.get('threads')),
+    hidden: q.getAll('rh').map(cleanText).filter((h) => h.length > 0),
+  };
   const byIndex = new Map<number, GraphState>();
   for (const [key, value] of q) {
     const m = /^([ghn])(\d{1,3})$/.exec(key);
@@ -97,6 +128,11 @@ export function normalizeState(raw: unknown, dashboard: string | null = null): P
       state.graphs.push({ targets, hidden: strings(gr.hidden), title: cleanText(gr.title) });
     }
   }
+  state.view = cleanView(r.view);
+  if (typeof r.requests === 'object' && r.requests !== null) {
+    const req = r.requests as Record<string, unknown>;
+    state.requests = { instances: cleanText(req.instances) || ALL_INSTANCES, threads: cleanThreads(req.threads), hidden: strings(req.hidden) };
+  }
   return state;
 }
 
@@ -104,6 +140,16 @@ export function normalizeState(raw: unknown, dashboard: string | null = null): P
 export function dashboardState(state: PageState): Omit<PageState, 'dashboard'> {
   const { dashboard: _omit, ...rest } = state;
   return structuredClone(rest);
+}
+
+function cleanView(x: unknown): ViewId {
+  return x === 'requests' ? 'requests' : 'graphs';
+}
+
+/** A whole number of threads in 1…1024 (from a query string or JSON); 1 otherwise. */
+function cleanThreads(x: unknown): number {
+  const n = typeof x === 'number' ? x : typeof x === 'string' && /^\d{1,4}$/.test(x.trim()) ? Number(x) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= MAX_THREADS ? n : 1;
 }
 
 function strings(x: unknown): string[] {

@@ -1,10 +1,20 @@
 // The metric tree view: a virtualised list (only the rows in view exist in the DOM, so 100,000
 // metrics scroll as smoothly as 100), children loaded from the API when a branch first opens,
-// child counts, leaf vs branch marks, statsd view buttons, and keyboard navigation (WAI-ARIA tree).
+// child counts, leaf vs branch marks, statsd and tracelog view buttons, and keyboard navigation (WAI-ARIA tree).
 import { el, replace } from './dom.js';
 import { formatCount } from './format.js';
+import { requestsGlobFor } from './requests.js';
 import { classify, KIND_LABELS, type StatsdKind } from './statsd.js';
 import { ancestors, type ChildInfo, type TreeModel, type TreeNode } from './treeModel.js';
+
+/** The one-click views a node can have: statsd's, and the tracelog Requests view. */
+export type ViewKind = StatsdKind | 'requests';
+const VIEW_LABELS: Record<ViewKind, string> = { ...KIND_LABELS, requests: 'requests' };
+
+/** The view a node offers, if any (from its path, leafness and, once loaded, its children). */
+function viewKind(path: string, isLeaf: boolean, childNames: string[] | null): ViewKind | null {
+  return classify(path, isLeaf, childNames) ?? (requestsGlobFor(path, isLeaf, childNames) !== null ? 'requests' : null);
+}
 
 export const ROW_HEIGHT = 28;
 const OVERSCAN = 8;
@@ -16,8 +26,8 @@ export interface TreeViewOptions {
   loadChildren(path: string): Promise<ChildInfo[]>;
   /** Plot a leaf: in the active graph, or in a new graph. */
   onPlot(path: string, newGraph: boolean): void;
-  /** Open the statsd view of a node. */
-  onView(kind: StatsdKind, path: string, childNames: string[]): void;
+  /** Open the statsd or Requests view of a node. */
+  onView(kind: ViewKind, path: string, childNames: string[]): void;
   /** Known child counts (from the metric index), for branches not loaded yet. */
   counts(): Map<string, number> | null;
 }
@@ -102,7 +112,7 @@ export class TreeView {
   }
 
   private row(node: TreeNode, index: number, count: number | null): HTMLElement {
-    const kind = classify(node.path, node.isLeaf, node.children?.map((c) => c.name) ?? null);
+    const kind = viewKind(node.path, node.isLeaf, node.children?.map((c) => c.name) ?? null);
     const row = el(
       'div',
       {
@@ -119,7 +129,7 @@ export class TreeView {
       el('span', { class: 'name' }, node.name),
       count !== null ? el('span', { class: 'count', 'aria-label': `${count} children` }, formatCount(count)) : null,
       node.error ? el('span', { class: 'row-error', title: node.error }, '⚠') : null,
-      kind ? el('button', { type: 'button', class: 'row-action view', 'data-kind': kind, tabindex: -1 }, KIND_LABELS[kind]) : null,
+      kind ? el('button', { type: 'button', class: 'row-action view', 'data-kind': kind, tabindex: -1, title: kind === 'requests' ? 'request rate, headroom, backlog, errors, app time (v)' : null }, VIEW_LABELS[kind]) : null,
       node.isLeaf ? el('button', { type: 'button', class: 'row-action new-graph', tabindex: -1, 'aria-label': `plot ${node.path} in a new graph`, title: 'plot in a new graph' }, '+') : null,
     );
     row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
@@ -144,7 +154,7 @@ export class TreeView {
 
   private openView(node: TreeNode): void {
     const names = node.children?.map((c) => c.name) ?? [];
-    const kind = classify(node.path, node.isLeaf, node.children ? names : null);
+    const kind = viewKind(node.path, node.isLeaf, node.children ? names : null);
     if (kind) this.opts.onView(kind, node.path, names);
   }
 

@@ -14,14 +14,25 @@ export interface View {
 
 const views: View[] = [];
 let current: View | null = null;
+/** Who decides what a tab click does (the app records the view in the URL); default: show it. */
+let choose: (id: string) => void = (id) => showView(id);
+
+export function onChooseView(handler: (id: string) => void): void {
+  choose = handler;
+}
 
 export function registerView(view: View): void {
+  if (views.some((v) => v.id === view.id)) return;
   views.push(view);
-  view.element.hidden = true;
+  view.element.hidden = view !== current;
   const nav = document.getElementById('views');
   if (!nav) return;
   nav.hidden = views.length < 2;
-  replace(nav, ...views.map((v) => button(v.label, () => showView(v.id), { 'data-view': v.id, 'aria-pressed': String(v === current) })));
+  replace(nav, ...views.map((v) => button(v.label, () => choose(v.id), { 'data-view': v.id, 'aria-pressed': String(v === current) })));
+}
+
+export function isRegistered(id: string): boolean {
+  return views.some((v) => v.id === id);
 }
 
 export function showView(id: string): void {

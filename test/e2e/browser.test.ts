@@ -2,14 +2,17 @@
 // (DOM types for the functions passed to page.evaluate, which run in the browser.)
 // The metric browser in a real browser (Debian's Chromium) against a sotto serving real Whisper
 // files written by whisper.py: load, tree, search, plot, zoom, legend, crosshair, dashboards,
-// shared URLs, expressions, statsd views, keyboard, phone width, dark theme, and a hostile name.
-import t, { type Test } from 'tap';
+// shared URLs, expressions, statsd views, keyboard, phone width, dark theme, a hostile name, and
+// the tracelog Requests view (requests-view.ts).
+import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { formatValue } from '../../public/src/format.js';
-import { launchBrowser, needPeer, openPage, pathStats, type WatchedPage } from './support/browser.js';
+import { requestsViewTests } from './requests-view.js';
+import { launchBrowser, needPeer, openPage } from './support/browser.js';
+import { clean, params, pathOf, seriesPath } from './support/page.js';
 import { ensurePageBuilt } from './support/build.js';
 import { fixtureSeries, fixtureT0, requestsValue, STEP, whisperAvailable, writeWhisperFixture, XSS_NAME } from './support/fixtures.js';
 import { startSotto, type Sotto } from './support/sotto.js';
@@ -45,26 +48,6 @@ function expectedRequests(T0: number, from: number, until: number): number[] {
     if (v !== null) values.push(v);
   }
   return values;
-}
-
-const params = (page: Page) => new URL(page.url()).searchParams;
-
-function seriesPath(page: Page, name: string, card = 0) {
-  const path = page.locator('.graph-card').nth(card).locator(`path.series-line[data-series="${name}"]`);
-  // A flat line has a zero-height box, which playwright calls hidden: wait for presence instead.
-  return Object.assign(path, { waitFor: (o: { state?: 'attached' | 'detached' } = {}) => path.first().waitFor({ state: o.state ?? 'attached' }) });
-}
-
-async function pathOf(page: Page, name: string, card = 0): Promise<{ points: number; segments: number; d: string }> {
-  const d = (await seriesPath(page, name, card).getAttribute('d')) ?? '';
-  return { ...pathStats(d), d };
-}
-
-/** No page errors, no dialogs, and no failed requests other than those `expected` matches. */
-function clean(t: Test, w: WatchedPage, expected?: RegExp): void {
-  t.same(w.errors, [], 'the page logged no errors');
-  t.same(w.dialogs, [], 'no dialog opened');
-  t.same(expected ? w.failed.filter((f) => !expected.test(f)) : w.failed, [], 'no request failed unexpectedly');
 }
 
 const env = await setup();
@@ -115,7 +98,7 @@ if (env) {
     await w.page.goto(`${sotto.base}/?${window10}`);
     const row = (p: string) => w.page.locator(`.tree-row[data-path="${p}"]`);
     await row('e2e').waitFor();
-    t.same(await w.page.locator('.tree-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.path)), ['e2e', 'stats', 'xss'], 'top level only');
+    t.same(await w.page.locator('.tree-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.path)), ['e2e', 'stats', 'tracelog', 'xss'], 'top level only');
     await row('e2e').click();
     await row('e2e.web').waitFor();
     t.equal(await row('e2e').locator('.count').textContent(), '1', 'child count');
@@ -432,4 +415,7 @@ if (env) {
     t.ok(luminance(text) > 0.7, `dark theme text is light (${text})`);
     clean(t, w);
   });
+
+  // The tracelog Requests view, over the same server and browser.
+  requestsViewTests(t, { base: sotto.base, context, T0, tz: TZ });
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { colorFor, isolatedPoints, nearestIndex, PALETTE, parseRender, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from '../../public/src/chartModel.js';
+import { colorFor, isolatedPoints, markerTimes, nearestIndex, PALETTE, parseRender, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from '../../public/src/chartModel.js';
 
 // Real answers of graphite-web 1.1.8 (recorded by the oracle's smoke run).
 const SAMPLES = new URL('../../../shared/oracles/graphite-web/samples/', import.meta.url);
@@ -77,4 +77,18 @@ t.test('colours are stable per position and repeat after the palette', async (t)
   t.equal(colorFor(0), PALETTE[0]);
   t.equal(colorFor(PALETTE.length + 1), PALETTE[1]);
   t.equal(new Set(PALETTE).size, PALETTE.length);
+});
+
+t.test('drawAsInfinite series are markers: by name or by tag (an alias keeps the tag), lines where > 0, no y range', async (t) => {
+  const [byName] = parseRender([{ target: 'drawAsInfinite(a.restarts)', datapoints: [[0, 10], [1, 20]] }], 't');
+  t.equal(byName!.marker, true);
+  // What sotto answers for alias(drawAsInfinite(sumSeries(…)), "restarts"); graphite-web tags it the same way.
+  const [byTag] = parseRender([{ target: 'restarts', tags: { name: 'sumSeries(x)', drawAsInfinite: '1' }, datapoints: [[0, 10], [2, 20], [null, 30], [-1, 40], [0.5, 50]] }], 't');
+  t.equal(byTag!.marker, true);
+  t.same(markerTimes(byTag!.points), [20, 50], 'only values above zero draw a line');
+  const [plain] = parseRender([{ target: 'restarts', tags: { name: 'restarts' }, datapoints: [[1, 10]] }], 't');
+  t.notOk(plain!.marker, 'other series are not markers');
+  const line: PlotSeries = { name: 'l', target: 'l', points: [[10, 5], [20, 7]] };
+  t.same(yExtent([line, { ...byTag!, points: [[10, 1000]] }]), yExtent([line]), 'a marker does not stretch the y axis');
+  t.equal(yExtent([byTag!]), null, 'markers alone have no y range');
 });

@@ -52,3 +52,17 @@ t.test('counts are grouped by thousands', async (t) => {
   t.equal(formatCount(1000), '1,000');
   t.equal(formatCount(100000), '100,000');
 });
+
+t.test('percentages: asPercent() targets are in %, also under alias/offset/scale; values and ticks end in %', async (t) => {
+  t.equal(unitOf('asPercent(a.errors.rate, a.requests.rate)'), 'percent');
+  t.equal(unitOf('alias(offset(scale(asPercent(a.rate, b.max_rate), -1), 100), "headroom")'), 'percent');
+  t.equal(unitOf('sumSeries(asPercent(a.b, c.d))'), 'none', 'asPercent inside an aggregation is not assumed to stay a percentage');
+  t.equal(unitOf('tracelog.web1.max_rate'), 'perSecond', 'max_rate is a rate');
+  t.equal(formatValue(66.6666, 'percent'), '66.7%');
+  t.equal(formatValue(5, 'percent'), '5%');
+  t.equal(formatValue(0, 'percent'), '0%');
+  t.equal(formatValue(-250, 'percent'), '-250%', 'no k, M scaling');
+  t.equal(formatValue(12345, 'percent'), '12345%');
+  t.same(formatTicks([0, 25, 50, 75, 100], 'percent'), ['0%', '25%', '50%', '75%', '100%']);
+  t.same(formatTicks([60, 62.5, 65], 'percent'), ['60.0%', '62.5%', '65.0%']);
+});

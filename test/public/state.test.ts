@@ -27,6 +27,12 @@ function randomState(r: () => number): PageState {
     graphs,
     live: r() < 0.8,
     dashboard: r() < 0.3 ? pick(['ops', 'team board', 'é-2']) : null,
+    view: pick(['graphs', 'requests'] as const),
+    requests: {
+      instances: pick(['*', 'web1', '{web1,web2}', 'app1__acme__*', 'web[12]']),
+      threads: pick([1, 1, 4, 1024]),
+      hidden: r() < 0.4 ? [pick(['rate', 'max rate × 4 threads', 'backlog peak', 'p99.9'])] : [],
+    },
   };
 }
 
@@ -73,7 +79,7 @@ t.test('malformed or hostile URL parts are ignored, never thrown', async (t) => 
 
 t.test('a saved dashboard state is normalised: bad parts dropped, good parts kept', async (t) => {
   const s = normalizeState({ from: '-6h', until: 42, live: false, graphs: [null, { targets: [] }, { targets: ['a.b', 7, ' c.d '], hidden: 'x', title: 3 }, 'junk'] }, 'ops');
-  t.same(s, { from: '-6h', until: 'now', live: false, dashboard: 'ops', graphs: [{ targets: ['a.b', 'c.d'], hidden: [], title: '' }] });
+  t.same(s, { ...defaultState(), from: '-6h', until: 'now', live: false, dashboard: 'ops', graphs: [{ targets: ['a.b', 'c.d'], hidden: [], title: '' }] });
   t.same(normalizeState('nonsense'), defaultState());
 });
 
@@ -85,4 +91,26 @@ t.test('the dashboard file stores the state without its own name, as a copy', as
   t.same(normalizeState(saved, 'ops'), state, 'it opens back into the same page state');
   saved.graphs[0]!.targets.push('changed');
   t.same(state.graphs[0]!.targets, ['a.b'], 'changing the copy leaves the page state alone');
+});
+
+t.test('the Requests view is part of the URL: view, instances, threads and hidden series', async (t) => {
+  const s = stateFromQuery('view=requests&inst=%7Bweb1%2Cweb2%7D&threads=4&rh=backlog+peak&rh=active&from=-6h');
+  t.same([s.view, s.requests], ['requests', { instances: '{web1,web2}', threads: 4, hidden: ['backlog peak', 'active'] }]);
+  t.equal(stateToQuery(s), 'from=-6h&view=requests&inst=%7Bweb1%2Cweb2%7D&threads=4&rh=backlog+peak&rh=active');
+  t.same(stateFromQuery('view=requests').requests, { instances: '*', threads: 1, hidden: [] }, 'defaults: all instances, one thread');
+  t.equal(stateToQuery(stateFromQuery('view=requests&inst=*&threads=1')), 'view=requests', 'defaults are left out of the URL');
+});
+
+t.test('a bad view or thread count falls back to the defaults', async (t) => {
+  for (const threads of ['0', '-2', '1.5', 'x', '1025', '99999', '']) t.equal(stateFromQuery(`threads=${threads}`).requests.threads, 1, `threads=${threads}`);
+  t.equal(stateFromQuery('threads=1024').requests.threads, 1024);
+  t.equal(stateFromQuery('view=admin').view, 'graphs');
+  t.equal(stateFromQuery('view=requests&inst=%20%20').requests.instances, '*', 'a blank instance pattern means all');
+});
+
+t.test('a dashboard keeps the Requests view', async (t) => {
+  const state = stateFromQuery('view=requests&inst=web1&threads=2&rh=errors');
+  t.same(normalizeState(JSON.parse(JSON.stringify(dashboardState(state))), null), state);
+  const bad = normalizeState({ view: 'x', requests: { instances: 3, threads: '4', hidden: 'no' } });
+  t.same([bad.view, bad.requests], ['graphs', { instances: '*', threads: 4, hidden: [] }], 'bad parts are dropped, a numeric string counts');
 });

@@ -59,7 +59,62 @@ export function fixtureSeries(t0: number): FixtureSeries[] {
     { name: 'stats.counters.api.hits.count', retentions: r, points: pts((i) => 20 + 10 * (i % 3)) },
     { name: 'stats.gauges.queue.depth', retentions: r, points: pts((i) => 40 - (i % 10)) },
     { name: `xss.${XSS_NAME}`, retentions: r, points: pts(() => 1) },
+    ...tracelogSeries(t0),
   ];
+}
+
+/** Two tracelog instances, written under `tracelog.<key>.` as sotto's tracelog source names them. */
+export const TRACELOG_INSTANCES = ['web1', 'app1__acme__instance1'] as const;
+export type TracelogInstance = (typeof TRACELOG_INSTANCES)[number];
+
+/**
+ * The tracelog fixture at step i (T0 + 10·i): requests/s, max_rate (null: no request finished
+ * its app part in that interval), errors/s, backlog, active, app time (ms) and restarts.
+ */
+export const tracelogValue = {
+  rate: (inst: TracelogInstance, i: number): number => (inst === 'web1' ? 5 + (i % 4) : 2 + (i % 3)),
+  maxRate: (inst: TracelogInstance, i: number): number | null => {
+    if (inst === 'web1') return i >= 10 && i <= 12 ? null : 20 + (i % 5);
+    return i >= 20 && i <= 22 ? null : 8;
+  },
+  errors: (inst: TracelogInstance, i: number): number => (inst === 'web1' ? (i % 6 === 0 ? 0.5 : 0) : 0.1 * (i % 2)),
+  backlog: (inst: TracelogInstance, i: number): number => (inst === 'web1' ? i % 3 : 1),
+  backlogMax: (inst: TracelogInstance, i: number): number => (inst === 'web1' ? (i % 3) + 2 : 2),
+  active: (inst: TracelogInstance, i: number): number => (inst === 'web1' ? 3 + (i % 3) : 2),
+  appMean: (inst: TracelogInstance, i: number): number => (inst === 'web1' ? 40 + (i % 5) : 80),
+  restarts: (inst: TracelogInstance, i: number): number => (inst === 'web1' && i === 25 ? 1 : 0),
+};
+
+function tracelogSeries(t0: number): FixtureSeries[] {
+  const r: Array<[number, number]> = [[STEP, 360]];
+  const out: FixtureSeries[] = [];
+  for (const inst of TRACELOG_INSTANCES) {
+    const put = (name: string, f: (i: number) => number | null) => {
+      const points = Array.from({ length: 60 }, (_, i) => [t0 + STEP * i, f(i)] as const).filter((p): p is [number, number] => p[1] !== null);
+      out.push({ name: `tracelog.${inst}.${name}`, retentions: r, points });
+    };
+    const v = tracelogValue;
+    const count = (i: number) => v.rate(inst, i) * (STEP);
+    put('requests.rate', (i) => v.rate(inst, i));
+    put('requests.count', count);
+    put('max_rate', (i) => v.maxRate(inst, i));
+    put('errors.rate', (i) => v.errors(inst, i));
+    put('backlog.last', (i) => v.backlog(inst, i));
+    put('backlog.max', (i) => v.backlogMax(inst, i));
+    put('active.last', (i) => v.active(inst, i));
+    put('active.max', (i) => v.active(inst, i) + 1);
+    put('restarts.count', (i) => v.restarts(inst, i));
+    const mean = (i: number) => v.appMean(inst, i);
+    put('timers.app.count', count);
+    put('timers.app.sum', (i) => mean(i) * count(i));
+    put('timers.app.mean', mean);
+    put('timers.app.median', (i) => mean(i) - 5);
+    put('timers.app.upper_90', (i) => mean(i) + 20);
+    put('timers.app.upper_95', (i) => mean(i) + 40);
+    put('timers.app.upper_99', (i) => mean(i) + 80);
+    put('timers.app.upper', (i) => mean(i) + 150);
+  }
+  return out;
 }
 
 /** Writes the series (and optional hard links of one file under many names) into `dir`. */
