@@ -1,26 +1,33 @@
 // The composition root: statsd/carbon listeners → aggregator → store writer (+ forwarders), the
 // admin port and the HTTP app. Owns the flush timer (pinned to the start time like etsy's
 // getFlushTimeout, so it never drifts). A flush never blocks ingest: the snapshot is taken on
-// time and its writing is queued, one write in flight at a time, late flushes still written.
+// time, then named, forwarded and handed to the store in slices of a few milliseconds with the
+// event loop turning in between (packets keep being read), one write in flight at a time, late
+// flushes still written.
 import http from 'node:http';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { FlushEvent, FlushSource, MetricPoint } from './types.js';
 import { forwardTargets, type SottoConfig } from './config/options.js';
 import { StatsdListener, type ListenerAddress } from './statsd/listen.js';
 import { AdminServer } from './statsd/admin.js';
 import { createStatsdSource, type StatsdSource } from './statsd/source.js';
-import type { BackendStats } from './statsd/names.js';
+import { columnsToPoints, type BackendStats, type FlushNaming, type PointColumns } from './statsd/names.js';
 import { CarbonListener } from './carbon/listen.js';
-import { Forwarder, toPlaintext } from './carbon/forward.js';
+import { Forwarder, plaintextLines } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter, type WriteReport } from './store/writer.js';
 import { loadStorageRules } from './config/storage-rules.js';
 import { createTracelogSource, type TracelogSource } from './tracelog/source.js';
 import { VERSION } from './version.js';
 
+export type { PointColumns } from './statsd/names.js';
+
 /** Where points go: the Whisper writer in production, anything with this shape in tests. */
 export interface PointStore {
   write(points: MetricPoint[], now?: number): Promise<unknown>;
+  /** The same for points as columns (no object per point); used instead of write() when present. */
+  writeColumns?(columns: PointColumns, now?: number): Promise<unknown>;
   /** Re-read storage-schemas/aggregation (SIGHUP). */
   reload?(): Promise<void>;
   close(): Promise<void>;
@@ -32,6 +39,8 @@ export async function openWhisperStore(config: SottoConfig): Promise<PointStore>
   const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
   return {
     write: (points, now) => writer.write(points, now),
+    // The writer takes point objects: made in slices, so a big flush does not hold the event loop.
+    writeColumns: async (columns, now) => writer.write(await toPointsInSlices(columns), now),
     reload: async () => writer.setRules(await loadStorageRules(config.storageSchemas, config.storageAggregation)),
     close: () => writer.close(),
   };
@@ -60,12 +69,41 @@ export interface BoundAddresses {
 
 const consoleLogger: Logger = { info: (m) => console.log(m), warn: (m) => console.error(m) };
 
+/** How long one slice of flush work may hold the event loop before packets get their turn (ms). */
+const SLICE_MS = 4;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs `work(budget)` (true when done) in slices of about SLICE_MS, letting I/O in between. Returns the longest slice. */
+async function inSlices(work: (budget: number) => boolean, budget = 256): Promise<number> {
+  let longest = 0;
+  for (;;) {
+    const start = performance.now();
+    let done = false;
+    while (!done && performance.now() - start < SLICE_MS) done = work(budget);
+    longest = Math.max(longest, performance.now() - start);
+    if (done) return longest;
+    await turn();
+  }
+}
+
+async function toPointsInSlices(c: PointColumns): Promise<MetricPoint[]> {
+  const out: MetricPoint[] = [];
+  let i = 0;
+  await inSlices((budget) => {
+    const end = Math.min(c.names.length, i + budget * 16);
+    for (; i < end; i++) out.push({ name: c.names[i]!, value: c.values[i]!, timestamp: c.timestamps[i]! });
+    return i === c.names.length;
+  });
+  return out;
+}
+
 export class SottoServer {
   readonly config: SottoConfig;
   private readonly log: Logger;
   private readonly clock: () => number;
   private store: PointStore | null = null;
   private statsd: StatsdSource;
+  /** Flush sources besides statsd (the tracelog tailer, …). */
   private readonly sources: FlushSource[] = [];
   private statsdListener: StatsdListener | null = null;
   private carbon: CarbonListener | null = null;
@@ -89,6 +127,10 @@ export class SottoServer {
   private badSuppressed = 0;
   private adminHealth: 'up' | 'down';
   private tracelog: TracelogSource | null = null;
+  /** Flushes are named one after another, so their writes stay in order. */
+  private naming: Promise<unknown> = Promise.resolve();
+  /** Event-loop delay between flushes (debug only). */
+  private loopDelay: IntervalHistogram | null = null;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -97,7 +139,6 @@ export class SottoServer {
     this.backend = { lastException: 0, lastFlush: 0, flushTime: 0, flushLength: 0 };
     this.adminHealth = this.config.healthStatus;
     this.statsd = createStatsdSource(this.config, () => this.backend, (line) => this.badLine(line), this.clock);
-    this.sources.push(this.statsd);
   }
 
   /** Plug in another source of points for every flush (the tracelog tailer, …). */
@@ -137,6 +178,7 @@ export class SottoServer {
     this.statsdListener = new StatsdListener({
       port: c.port, address: c.address, address_ipv6: c.address_ipv6, tcpPort: c.tcpPort, tcpAddress: c.tcpAddress,
       recvBufferSize: c.recvBufferSize,
+      onDatagram: dump ? (buf) => { this.log.info(`packet: ${JSON.stringify(buf.toString('utf8'))}`); agg.datagram(buf, this.coarseNow); } : (buf) => agg.datagram(buf, this.coarseNow),
       onPacket: dump ? (text) => { this.log.info(`packet: ${JSON.stringify(text)}`); agg.packet(text, this.coarseNow); } : (text) => agg.packet(text, this.coarseNow),
       warn: (m) => this.log.warn(m),
     });
@@ -184,6 +226,10 @@ export class SottoServer {
       this.httpServer = server;
     }
     this.running = true;
+    if (c.debug) {
+      this.loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      this.loopDelay.enable();
+    }
     this.scheduleFlush();
     this.log.info(this.startupLine(adminAddr));
   }
@@ -260,25 +306,54 @@ export class SottoServer {
     await batch;
   }
 
-  /** Takes every source's points for the interval ending at `ms` and queues their writing. */
+  /**
+   * Takes every source's points for the interval ending at `ms` and queues their writing. The
+   * statsd snapshot is taken now; naming, forwarding and the store hand-over run in slices.
+   */
   private collect(ms: number, storeNow?: number): Promise<void> {
     const tickAt = this.clock();
-    const statsdPoints = this.statsd.flush(ms);
-    const namedIn = this.clock() - tickAt;
-    const others = this.sources.slice(1).map((s) => Promise.resolve().then(() => s.flush(ms)).catch((err) => {
+    const job = this.statsd.flush(ms);
+    const others = this.sources.map((s) => Promise.resolve().then(() => s.flush(ms)).catch((err) => {
       this.log.warn(`flush source failed: ${(err as Error).message}`);
       return [] as MetricPoint[];
     }));
     const timestamp = Math.round(ms / 1000);
-    const done = Promise.all(others).then((lists) => {
-      const points = lists.length ? statsdPoints.concat(...lists) : statsdPoints;
-      if (this.forwarders.length) {
-        const text = toPlaintext(points);
-        for (const f of this.forwarders) f.send(text);
+    const done = this.naming.then(async () => {
+      const timing = { named: 0, longestSlice: 0, length: 0 };
+      const started = performance.now();
+      timing.longestSlice = await inSlices((budget) => job.step(budget));
+      const columns = job.finish().columns;
+      timing.named = performance.now() - started;
+      for (const list of await Promise.all(others)) {
+        for (const p of list) {
+          columns.names.push(p.name);
+          columns.values.push(p.value);
+          columns.timestamps.push(p.timestamp);
+        }
       }
-      return this.enqueueWrite(() => this.writeFlush(points, timestamp, storeNow, tickAt, namedIn));
+      const sent = await this.forward(columns);
+      timing.longestSlice = Math.max(timing.longestSlice, sent.longest);
+      timing.length = sent.length;
+      return this.enqueueWrite(() => this.writeFlush(columns, timestamp, storeNow, tickAt, timing));
     });
+    this.naming = done.catch(() => undefined);
     return done;
+  }
+
+  /** Sends the flush to every forwarder as plaintext, in slices; its length is graphiteStats.flush_length. */
+  private async forward(c: PointColumns): Promise<{ longest: number; length: number }> {
+    let length = 0;
+    let i = 0;
+    const forwarders = this.forwarders;
+    const longest = await inSlices((budget) => {
+      const end = Math.min(c.names.length, i + budget * 16);
+      const text = plaintextLines(c, i, end);
+      i = end;
+      length += text.length;
+      for (const f of forwarders) f.send(text);
+      return i === c.names.length;
+    });
+    return { longest, length };
   }
 
   private enqueueWrite(task: () => Promise<void>): Promise<void> {
@@ -286,24 +361,26 @@ export class SottoServer {
     return this.writes;
   }
 
-  private async writeFlush(points: MetricPoint[], timestamp: number, storeNow: number | undefined, tickAt: number, namedIn: number): Promise<void> {
+  private async writeFlush(columns: PointColumns, timestamp: number, storeNow: number | undefined, tickAt: number, timing: { named: number; longestSlice: number; length: number }): Promise<void> {
     const started = this.clock();
+    const points = columns.names;
     try {
-      this.reportErrors(await this.store!.write(points, storeNow));
+      const store = this.store!;
+      this.reportErrors(await (store.writeColumns ? store.writeColumns(columns, storeNow) : store.write(columnsToPoints(columns), storeNow)));
       this.backend.lastFlush = Math.round(this.clock() / 1000);
     } catch (err) {
       this.backend.lastException = Math.round(this.clock() / 1000);
       this.log.warn(`store: writing ${points.length} points of the flush at ${timestamp} failed: ${(err as Error).message}`);
     }
     this.backend.flushTime = this.clock() - started;
-    let length = 0;
-    for (const p of points) length += p.name.length + String(p.value).length + String(p.timestamp).length + 3;
-    this.backend.flushLength = length;
-    if (this.config.debug) {
+    this.backend.flushLength = timing.length;
+    if (this.loopDelay) {
       const done = this.clock();
-      this.log.info(`flush ${timestamp}: ${points.length} points, named in ${namedIn} ms, written in ${this.backend.flushTime} ms, ${done - tickAt} ms from tick to written`);
+      const maxDelay = this.loopDelay.max / 1e6;
+      this.loopDelay.reset();
+      this.log.info(`flush ${timestamp}: ${points.length} points, named in ${Math.round(timing.named)} ms (longest slice ${timing.longestSlice.toFixed(1)} ms), written in ${this.backend.flushTime} ms, ${done - tickAt} ms from tick to written; event loop delay max ${maxDelay.toFixed(1)} ms since the last report`);
     }
-    const event: FlushEvent = { timestamp, names: points.map((p) => p.name) };
+    const event: FlushEvent = { timestamp, names: columns.names };
     for (const l of this.listeners) {
       try { l(event); } catch (err) { this.log.warn(`flush listener failed: ${(err as Error).message}`); }
     }
@@ -366,6 +443,7 @@ export class SottoServer {
       await this.collect(at, Math.round(at / 1000));
     }
     await this.writes;
+    this.loopDelay?.disable();
     // After the last flush's points are written: saves the read positions that match them.
     await this.tracelog?.stop();
     await Promise.all(this.forwarders.map((f) => f.close()));
