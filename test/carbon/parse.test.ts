@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { parseCarbonLine, parseCarbonText, pythonFloat } from '../../lib/carbon/parse.js';
 import { DEBIAN_PYTHON, requirePeer } from '../support/interop.js';
 import { existsSync } from 'node:fs';
-import { rng, pick } from '../statsd/rng.js';
+import { rng, pick } from '../support/rng.js';
 
 t.test('a line is name, value and timestamp separated by any whitespace', async (t) => {
   t.same(parseCarbonLine('a.b 1.5 1700000000', 0), { kind: 'point', point: { name: 'a.b', value: 1.5, timestamp: 1700000000 } });

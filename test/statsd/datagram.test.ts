@@ -4,7 +4,7 @@
 import t from 'tap';
 import { Aggregator, type AggregatorConfig, type StatsdSnapshot } from '../../lib/statsd/aggregate.js';
 import { groupTimers } from '../../lib/statsd/tables.js';
-import { rng, pick } from './rng.js';
+import { rng, pick } from '../support/rng.js';
 
 const KEYS = ['a', 'b.c', 'api.req-1;x=y', 'k_' + 'x'.repeat(198), 'k_' + 'y'.repeat(199), 'a b', 'a/b', 'é', 'x\u2028', '', 'toString', 'constructor', '__proto__', 'n1', 'n2', 'n3'];
 const VALUES = ['1', '-1', '+2', '0', '-0', '1.5', '.5', '5.', '-.25', '007', '123456789012345', '1234567890123456', '0.000000000000001', '1e3', '0x10', '', '-', '.', '1..2', 'Infinity', ' 1', 'abc', '9'.repeat(20)];

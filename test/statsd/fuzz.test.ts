@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import { SottoServer, type PointStore } from '../../lib/server.js';
 import { defaults } from '../../lib/config/options.js';
 import type { MetricPoint } from '../../lib/types.js';
-import { rng, pick } from './rng.js';
+import { rng, pick } from '../support/rng.js';
 
 const SEED = Number(process.env.SOTTO_FUZZ_SEED ?? 1234567);
 const TOTAL_LINES = 1_000_000;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createRequire } from 'node:module';
 import { numberAt, parseToSamples, sanitizeKey, type Sample } from '../../lib/statsd/parse.js';
-import { rng, pick } from './rng.js';
+import { rng, pick } from '../support/rng.js';
 
 const require = createRequire(import.meta.url);
 const helpers = require('statsd/lib/helpers.js') as { is_valid_packet(fields: string[]): boolean };

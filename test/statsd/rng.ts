@@ -1,13 +1,2 @@
-// A small seeded PRNG (mulberry32) so randomised tests are reproducible; print the seed on failure.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+// Kept so test/interop/etsy-differential.test.ts still resolves; new code imports ../support/rng.js.
+export { rng, pick } from '../support/rng.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createRequire } from 'node:module';
 import { timerStats, percentSuffix, binName, type TimerStatsConfig, type HistogramRule } from '../../lib/statsd/timer-stats.js';
-import { rng, pick } from './rng.js';
+import { rng, pick } from '../support/rng.js';
 
 // etsy's own process_metrics is the oracle: same inputs, compare every emitted stat bit for bit.
 const require = createRequire(import.meta.url);

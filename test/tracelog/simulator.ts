@@ -9,6 +9,7 @@
 //   web2__zope         zc.resumelb: `200 OK n` status lines, T and - records, X…S with a downtime
 //                      longer than the idle limit, a crash (S without X), cancelled requests; BSD prefix
 //   zope-c             Zope 2: no C, `T` separator, whole seconds, no prefix (named by its file)
+import { rng } from '../support/rng.js';
 
 export const ZONE = 'America/New_York';
 export const START_US = Date.UTC(2021, 10, 7, 5, 40) * 1000; // 01:40 EDT; 06:00Z = 01:00 EST again
@@ -54,18 +55,6 @@ export interface InstancePlan {
   key: string;
   style: Style;
   lines: SimLine[];
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const bucketOf = (us: number): number => Math.floor(us / INTERVAL_US) * INTERVAL_US;

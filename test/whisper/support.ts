@@ -11,21 +11,7 @@ export const WHISPER_TOOLS = ['whisper-create', 'whisper-update', 'whisper-fetch
   .every((tool) => fs.existsSync(`/usr/bin/${tool}`));
 export const INSTALL_HINT = 'install Debian python3-whisper (apt-get install python3-whisper)';
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function pick<T>(r: () => number, items: readonly T[]): T {
-  return items[Math.floor(r() * items.length)]!;
-}
+export { rng, pick } from '../support/rng.js';
 
 export function int(r: () => number, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));

@@ -28,16 +28,7 @@ export function askPython(questions: Record<string, unknown>[]): unknown[] {
     .map((l) => JSON.parse(l) as unknown);
 }
 
-/** A small deterministic PRNG (mulberry32); tests print the seed on failure. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../support/rng.js';
 
 /** JS → exact text Python's float() reads back to the same double. */
 export function floatText(x: number): string {
