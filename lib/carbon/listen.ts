@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { MetricPoint } from '../types.js';
 import { parseCarbonText } from './parse.js';
+import { TcpService, bindUdp, frameLines } from '../net/listen.js';
 
 export interface CarbonListenOptions {
   port: number;
@@ -21,9 +22,8 @@ const MAX_LINE = 65536;
 const cut = (line: string): string => (line.length > 400 ? JSON.stringify(line.slice(0, 400)) + '...' : JSON.stringify(line));
 
 export class CarbonListener {
-  private tcp: net.Server | null = null;
+  private tcp: TcpService | null = null;
   private udpSocket: dgram.Socket | null = null;
-  private readonly conns = new Set<net.Socket>();
   private bound: { kind: 'tcp' | 'udp'; address: string; port: number }[] = [];
   badLines = 0;
   private warnedAt = 0;
@@ -52,55 +52,21 @@ export class CarbonListener {
 
   async start(): Promise<void> {
     const o = this.opts;
-    const server = net.createServer((socket) => {
-      this.conns.add(socket);
-      socket.setEncoding('utf8');
+    const tcp = new TcpService((socket) => {
       const from = `client ${socket.remoteAddress}:${socket.remotePort}`;
-      let pending = '';
-      socket.on('data', (chunk: string) => {
-        pending += chunk;
-        const nl = pending.lastIndexOf('\n');
-        if (nl !== -1) {
-          this.handle(pending.slice(0, nl + 1), from);
-          pending = pending.slice(nl + 1);
-        }
-        if (pending.length > MAX_LINE) {
-          this.handle(pending.slice(0, 400) + ' (line too long)\n', from);
-          pending = '';
-        }
-      });
-      socket.on('end', () => {
-        if (pending.trim() !== '') this.handle(pending, from); // carbon drops it; sotto keeps it
-        pending = '';
-      });
+      // carbon drops an unterminated last line at close; sotto keeps it.
+      frameLines(socket, MAX_LINE, (text) => this.handle(text, from), (tail) => this.handle(tail.slice(0, 400) + ' (line too long)\n', from));
       socket.on('error', () => { /* the client's business */ });
-      socket.on('close', () => this.conns.delete(socket));
     });
-    this.tcp = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port, o.address, () => {
-        server.removeListener('error', reject);
-        resolve();
-      });
-    });
-    const a = server.address() as net.AddressInfo;
+    this.tcp = tcp;
+    const a = await tcp.listen(o.port, o.address);
     this.bound.push({ kind: 'tcp', address: a.address, port: a.port });
     if (o.udp) {
-      const type = net.isIPv6(o.address) ? 'udp6' : 'udp4';
-      const socket = dgram.createSocket(type);
+      const socket = dgram.createSocket(net.isIPv6(o.address) ? 'udp6' : 'udp4');
       socket.on('message', (msg, rinfo) => this.handle(msg.toString('utf8'), rinfo.address));
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        // Same port number as TCP (when TCP got a random port in tests, UDP takes that number too).
-        socket.bind(a.port, o.address, () => {
-          socket.removeListener('error', reject);
-          socket.on('error', (err) => o.warn(`carbon UDP socket error: ${err.message}`));
-          resolve();
-        });
-      });
+      // Same port number as TCP (when TCP got a random port in tests, UDP takes that number too).
+      const u = await bindUdp(socket, a.port, o.address, (err) => o.warn(`carbon UDP socket error: ${err.message}`));
       this.udpSocket = socket;
-      const u = socket.address();
       this.bound.push({ kind: 'udp', address: u.address, port: u.port });
     }
   }
@@ -116,13 +82,9 @@ export class CarbonListener {
       await new Promise<void>((r) => s.close(() => r()));
     }
     if (this.tcp) {
-      const server = this.tcp;
+      const tcp = this.tcp;
       this.tcp = null;
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      for (const c of this.conns) c.end();
-      const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, 1000);
-      await closed;
-      clearTimeout(timer);
+      await tcp.close(1000);
     }
   }
 }

@@ -1,9 +1,10 @@
 // The management TCP port (etsy's 8126) with etsy's commands and reply formats (stats.js L337-442,
 // lib/mgmt_console.js). Improvement: several commands in one chunk, one per line, all answered
 // (etsy answers ERROR); `sets` and `delsets` exist.
-import net from 'node:net';
+import type net from 'node:net';
 import { inspect } from 'node:util';
 import type { Aggregator } from './aggregate.js';
+import { TcpService } from '../net/listen.js';
 
 export interface AdminTarget {
   aggregator(): Aggregator;
@@ -84,14 +85,12 @@ export function answer(line: string, target: AdminTarget): string | null {
 }
 
 export class AdminServer {
-  private server: net.Server | null = null;
-  private readonly conns = new Set<net.Socket>();
+  private tcp: TcpService | null = null;
 
   constructor(private readonly target: AdminTarget, private readonly warn: (m: string) => void) {}
 
   start(port: number, address: string): Promise<net.AddressInfo> {
-    const server = net.createServer((socket) => {
-      this.conns.add(socket);
+    this.tcp = new TcpService((socket) => {
       socket.setEncoding('utf8');
       socket.on('data', (chunk: string) => {
         const lines = chunk.split('\n').filter((l) => l.trim() !== '');
@@ -105,27 +104,18 @@ export class AdminServer {
         }
       });
       socket.on('error', (err) => this.warn(`admin connection: ${err.message}`));
-      socket.on('close', () => this.conns.delete(socket));
     });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, address, () => {
-        server.removeListener('error', reject);
-        resolve(server.address() as net.AddressInfo);
-      });
-    });
+    return this.tcp.listen(port, address);
   }
 
   address(): net.AddressInfo | null {
-    return (this.server?.address() as net.AddressInfo | null) ?? null;
+    return this.tcp?.address() ?? null;
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    const closed = new Promise<void>((r) => this.server!.close(() => r()));
-    for (const c of this.conns) c.destroy();
-    this.server = null;
-    await closed;
+    if (!this.tcp) return;
+    const tcp = this.tcp;
+    this.tcp = null;
+    await tcp.close(0);
   }
 }

@@ -3,7 +3,7 @@
 // last line waits for more). They hand datagrams (bytes) and TCP text to callbacks and know
 // nothing else.
 import dgram from 'node:dgram';
-import net from 'node:net';
+import { TcpService, bindUdp, frameLines } from '../net/listen.js';
 
 export interface ListenerAddress {
   kind: 'udp4' | 'udp6' | 'tcp';
@@ -34,8 +34,7 @@ const MAX_TCP_PENDING = 1 << 20;
 
 export class StatsdListener {
   private udp: dgram.Socket[] = [];
-  private tcp: net.Server | null = null;
-  private readonly conns = new Set<net.Socket>();
+  private tcp: TcpService | null = null;
   private bound: ListenerAddress[] = [];
   private received = 0;
 
@@ -57,63 +56,28 @@ export class StatsdListener {
     if (o.tcpPort !== null) await this.listenTcp(o.tcpAddress, o.tcpPort);
   }
 
-  private bindUdp(type: 'udp4' | 'udp6', address: string, port: number): Promise<void> {
+  private async bindUdp(type: 'udp4' | 'udp6', address: string, port: number): Promise<void> {
     const o = this.opts;
     const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', recvBufferSize: o.recvBufferSize || undefined });
     const onDatagram = o.onDatagram;
     socket.on('message', (msg) => { this.received++; onDatagram(msg); });
-    return new Promise((resolve, reject) => {
-      socket.once('error', (err) => {
-        socket.close();
-        reject(err);
-      });
-      socket.bind(port, address, () => {
-        socket.removeAllListeners('error');
-        socket.on('error', (err) => o.warn(`statsd ${type} socket error: ${err.message}`));
-        this.udp.push(socket);
-        const a = socket.address();
-        this.bound.push({ kind: type, address: a.address, port: a.port });
-        resolve();
-      });
-    });
+    const a = await bindUdp(socket, port, address, (err) => o.warn(`statsd ${type} socket error: ${err.message}`));
+    this.udp.push(socket);
+    this.bound.push({ kind: type, address: a.address, port: a.port });
   }
 
-  private listenTcp(address: string, port: number): Promise<void> {
+  private async listenTcp(address: string, port: number): Promise<void> {
     const o = this.opts;
-    const server = net.createServer((socket) => {
-      this.conns.add(socket);
-      socket.setEncoding('utf8');
-      let pending = '';
-      socket.on('data', (chunk: string) => {
-        pending += chunk;
-        const nl = pending.lastIndexOf('\n');
-        if (nl !== -1) {
-          const packet = pending.slice(0, nl + 1);
-          pending = pending.slice(nl + 1);
-          o.onPacket(packet);
-        } else if (pending.length > MAX_TCP_PENDING) {
-          o.warn(`statsd TCP from ${socket.remoteAddress}: line longer than ${MAX_TCP_PENDING} characters dropped`);
-          pending = '';
-        }
-      });
+    const tcp = new TcpService((socket) => {
       // etsy drops an unterminated last line at close; sotto counts it (nothing received is lost).
-      socket.on('end', () => {
-        if (pending.length > 0) o.onPacket(pending);
-        pending = '';
+      frameLines(socket, MAX_TCP_PENDING, (text) => o.onPacket(text), () => {
+        o.warn(`statsd TCP from ${socket.remoteAddress}: line longer than ${MAX_TCP_PENDING} characters dropped`);
       });
       socket.on('error', () => { /* a reset connection is the client's business */ });
-      socket.on('close', () => this.conns.delete(socket));
     });
-    this.tcp = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, address, () => {
-        server.removeListener('error', reject);
-        const a = server.address() as net.AddressInfo;
-        this.bound.push({ kind: 'tcp', address: a.address, port: a.port });
-        resolve();
-      });
-    });
+    this.tcp = tcp;
+    const a = await tcp.listen(port, address);
+    this.bound.push({ kind: 'tcp', address: a.address, port: a.port });
   }
 
   /** What is bound where (tests bind port 0 and read the real ports here). */
@@ -139,13 +103,9 @@ export class StatsdListener {
     await Promise.all(this.udp.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.udp = [];
     if (this.tcp) {
-      const server = this.tcp;
+      const tcp = this.tcp;
       this.tcp = null;
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      for (const c of this.conns) c.end();
-      const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, 1000);
-      await closed;
-      clearTimeout(timer);
+      await tcp.close(1000);
     }
   }
 }
