@@ -4,7 +4,8 @@
 //   22:00_20231114 → 1699999200   20231114, 11/14/23, nov14, monday, 1700000000 (epoch)
 //   -5m → error "Invalid offset unit 'm'" (minutes are "min", months "mon").
 import { InputParameterError } from './errors.js';
-import { type TimeZone, type Wall, daysFromCivil, civilFromDays, isoWeekday } from './tz.js';
+import { type TimeZone, isoWeekday } from './tz.js';
+import { type Wall, daysFromCivil, civilFromDays } from '../time/civil.js';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];

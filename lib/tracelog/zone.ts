@@ -7,6 +7,7 @@
 // same instance (the hint): the first reading while time still moves forward from the hint, else
 // the second, which follows the log across the repeat. Without a hint the first reading wins. Times inside the spring-forward gap (which a correct clock never writes) are read
 // with the offset before the change, so `02:30` becomes `03:30` daylight time.
+import { ZoneOffsets } from '../time/zone-offset.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -28,7 +29,7 @@ export function checkTimeZone(name: string): string {
 
 export class LocalTime {
   readonly timeZone: string;
-  private readonly fmt: Intl.DateTimeFormat;
+  private readonly offsets: ZoneOffsets;
   /** Wall hour → offset (µs) for hours with one reading (gap hours included). */
   private readonly single = new Map<number, number>();
   /** Wall hour → the two offsets (µs) of an hour that happens twice. */
@@ -38,26 +39,12 @@ export class LocalTime {
 
   constructor(timeZone: string) {
     this.timeZone = checkTimeZone(timeZone);
-    this.fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: this.timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    this.offsets = new ZoneOffsets(this.timeZone);
   }
 
   /** UTC offset in ms at an epoch (ms). */
   offsetMs(epochMs: number): number {
-    const whole = Math.floor(epochMs / 1000) * 1000;
-    const f: Record<string, number> = {};
-    for (const part of this.fmt.formatToParts(whole)) {
-      if (part.type !== 'literal') f[part.type] = Number(part.value);
-    }
-    return Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!, f.second!) - whole;
+    return this.offsets.secondsAt(Math.floor(epochMs / 1000)) * 1000;
   }
 
   /** Offsets (ms) under which the wall time `wallMs` exists; the offset before any change first. */

@@ -8,7 +8,8 @@ import { parseATTime, parseTimeOffset, unitOf } from '../attime.js';
 import { InputParameterError } from '../errors.js';
 import { evaluateFirstArg } from '../evaluate.js';
 import { copySeries, iter, type RenderSeries, type Value } from '../series.js';
-import { UTC, isoWeekday, utcEpochToWall, wallToUtcEpoch } from '../tz.js';
+import { UTC, isoWeekday } from '../tz.js';
+import { utcEpochToWall, wallToUtcEpoch } from '../../time/civil.js';
 import { pyStr } from '../pyformat.js';
 import { bool, def, int, p, seriesList, seriesListParam, str } from './helpers.js';
 
