@@ -1,24 +1,11 @@
 // Every sotto option in one printable place: its etsy name (where etsy has one), default, CLI flag,
 // environment variable and validation. Pure. Loading (file → env → flags) lives in load.ts.
 import type { HistogramRule } from '../statsd/timer-stats.js';
+import type { StatsdSocketConfig } from '../statsd/listen.js';
+import type { GraphiteNaming } from '../statsd/names.js';
 
-export interface GraphiteNaming {
-  legacyNamespace: boolean;
-  globalPrefix: string;
-  prefixCounter: string;
-  prefixTimer: string;
-  prefixGauge: string;
-  prefixSet: string;
-  globalSuffix: string;
-}
-
-export interface SottoConfig {
-  port: number | null;
-  address: string;
-  address_ipv6: string | null;
-  tcpPort: number | null;
-  tcpAddress: string;
-  recvBufferSize: number;
+/** The whole configuration; the statsd listener's and the graphite naming's slices are theirs. */
+export interface SottoConfig extends StatsdSocketConfig {
   carbonPort: number | null;
   carbonAddress: string;
   carbonUdp: boolean;

@@ -11,7 +11,8 @@ export interface ListenerAddress {
   port: number;
 }
 
-export interface StatsdListenOptions {
+/** Where statsd listens: the listener's slice of the configuration. */
+export interface StatsdSocketConfig {
   /** UDP port; null = no UDP. */
   port: number | null;
   address: string;
@@ -21,6 +22,9 @@ export interface StatsdListenOptions {
   tcpAddress: string;
   /** SO_RCVBUF for the UDP sockets (0 = OS default). */
   recvBufferSize: number;
+}
+
+export interface StatsdListenOptions extends StatsdSocketConfig {
   /** One UDP datagram, as received (the aggregator reads the bytes; nothing is decoded here). */
   onDatagram(buf: Buffer): void;
   /** One TCP packet's text. */

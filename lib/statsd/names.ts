@@ -10,7 +10,8 @@ import { sanitizeKey } from './parse.js';
 import { groupTimers, type GroupedTimers } from './tables.js';
 import { BINS, computeTimerStats, layoutFor, type TimerStatLayout, type TimerStatsConfig } from './timer-stats.js';
 
-export interface NamingConfig {
+/** etsy's `graphite` config section: the namespaces and prefixes of the graphite backend. */
+export interface GraphiteNaming {
   legacyNamespace: boolean;
   globalPrefix: string;
   prefixCounter: string;
@@ -19,6 +20,9 @@ export interface NamingConfig {
   prefixSet: string;
   /** Appended as `.<suffix>` after the stat name (before tags); '' for none. */
   globalSuffix: string;
+}
+
+export interface NamingConfig extends GraphiteNaming {
   prefixStats: string;
   /** etsy `flush_counts`: also send the raw counter count. */
   flushCounts: boolean;
