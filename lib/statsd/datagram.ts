@@ -6,6 +6,7 @@
 // alone gives the same text as decoding the whole packet: `\n` is ASCII and never part of a
 // UTF-8 sequence. Pure.
 import { FNV_OFFSET, FNV_PRIME, MAX_CACHED_KEY } from './key-cache.js';
+import { KEY_CHARS, POW10 } from './parse.js';
 
 /** What a datagram's fast lines do; the aggregator implements it. */
 export interface DatagramSink {
@@ -18,13 +19,6 @@ export interface DatagramSink {
   textLine(buf: Uint8Array, s: number, e: number): void;
 }
 
-/** 1 for the bytes etsy keeps in keys, `[A-Za-z0-9_.;=-]` (so such a key needs no sanitizing). */
-const KEY_BYTE = new Uint8Array(256);
-for (let c = 0; c < 128; c++) {
-  KEY_BYTE[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 59 || c === 61 ? 1 : 0;
-}
-
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 const COUNTER = 0;
 const TIMER = 1;
@@ -50,14 +44,15 @@ export function scanDatagram(buf: Uint8Array, sink: DatagramSink, hAsTimer: bool
     let h = FNV_OFFSET;
     while (i < len) {
       c = buf[i]!;
-      if (KEY_BYTE[c] === 0) break;
+      if (KEY_CHARS[c] === 0) break; // at the `:`, or at a byte the key would need sanitizing for
       h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     }
     fast: {
       if (c !== 58 || i === len || i === pos || i - pos > MAX_CACHED_KEY) break fast;
       const keyEnd = i++;
-      // value: [+-]digits[.digits]
+      // value: [+-]digits[.digits]. numberAt (parse.ts) reads the same shape from text; this copy is
+      // inlined on purpose: the hot path needs the stop position too, with no call or object per value.
       let neg = false;
       let signed = false;
       c = buf[i]!;

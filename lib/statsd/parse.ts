@@ -22,7 +22,8 @@ export interface ParseOptions {
   histogramsAsTimers?: boolean;
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/** Exact powers of ten for the short-decimal fast paths (here and in datagram.ts). */
+export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
  * JavaScript `Number(text.slice(s, e))`, except that the empty string is NaN (etsy's `isNumber`
@@ -60,8 +61,8 @@ function isJsWhitespace(c: number): boolean {
     c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** 1 for the characters etsy keeps in keys: `[A-Za-z0-9_.;=-]`. */
-const KEY_CHARS = new Uint8Array(128);
+/** 1 for the characters etsy keeps in keys, `[A-Za-z0-9_.;=-]`; 256 entries so a byte indexes it too. */
+export const KEY_CHARS = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   KEY_CHARS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 59 || c === 61 ? 1 : 0;
 }
