@@ -1,0 +1,238 @@
+// What happens to a flush after the tick: the statsd snapshot (taken on time by the caller) is
+// named, the other sources' points joined, the lot forwarded and handed to the store, in slices
+// of a few milliseconds with the event loop turning in between (packets keep being read). One
+// write in flight at a time, in order; carbon's points queue behind the flushes. Keeps etsy's
+// graphiteStats bookkeeping (last flush, last exception, flush time and length) for the next
+// flush's names and the admin port's `stats`.
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import type { FlushEvent, FlushSource, MetricPoint } from './types.js';
+import { columnsToPoints, type BackendStats, type FlushNaming, type PointColumns } from './statsd/names.js';
+import { plaintextLines, type Forwarder } from './carbon/forward.js';
+import type { WriteReport } from './store/writer.js';
+
+/** Where points go: the Whisper writer in production, anything with this shape in tests. */
+export interface PointStore {
+  write(points: MetricPoint[], now?: number): Promise<unknown>;
+  /** The same for points as columns (no object per point); used instead of write() when present. */
+  writeColumns?(columns: PointColumns, now?: number): Promise<unknown>;
+  /** Re-read storage-schemas/aggregation (SIGHUP). */
+  reload?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** How long one slice of flush work may hold the event loop before packets get their turn (ms). */
+const SLICE_MS = 4;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs `work(budget)` (true when done) in slices of about SLICE_MS, letting I/O in between. Returns the longest slice. */
+async function inSlices(work: (budget: number) => boolean, budget = 256): Promise<number> {
+  let longest = 0;
+  for (;;) {
+    const start = performance.now();
+    let done = false;
+    while (!done && performance.now() - start < SLICE_MS) done = work(budget);
+    longest = Math.max(longest, performance.now() - start);
+    if (done) return longest;
+    await turn();
+  }
+}
+
+/** Point objects from columns, made in slices so a big flush does not hold the event loop. */
+export async function toPointsInSlices(c: PointColumns): Promise<MetricPoint[]> {
+  const out: MetricPoint[] = [];
+  let i = 0;
+  await inSlices((budget) => {
+    const end = Math.min(c.names.length, i + budget * 16);
+    for (; i < end; i++) out.push({ name: c.names[i]!, value: c.values[i]!, timestamp: c.timestamps[i]! });
+    return i === c.names.length;
+  });
+  return out;
+}
+
+interface FlushTiming {
+  named: number;
+  longestSlice: number;
+  length: number;
+}
+
+export interface FlushPipelineOptions {
+  /** Ends the statsd interval at `ms`; the returned job names its points. */
+  flushStatsd(ms: number): FlushNaming;
+  log: Logger;
+  /** Milliseconds clock. */
+  clock: () => number;
+}
+
+export class FlushPipeline {
+  /** etsy's graphiteStats, as of the last write. */
+  readonly backend: BackendStats = { lastException: 0, lastFlush: 0, flushTime: 0, flushLength: 0 };
+  /** Flush sources besides statsd (the tracelog tailer, …). */
+  private readonly sources: FlushSource[] = [];
+  private readonly listeners = new Set<(e: FlushEvent) => void>();
+  private store: PointStore | null = null;
+  private forwarders: readonly Forwarder[] = [];
+  private writes: Promise<void> = Promise.resolve();
+  /** Flushes are named one after another, so their writes stay in order. */
+  private naming: Promise<unknown> = Promise.resolve();
+  private carbonPending: MetricPoint[] = [];
+  private carbonQueued = false;
+  private storeErrors = 0;
+  /** Event-loop delay between flushes (debug only). */
+  private loopDelay: IntervalHistogram | null = null;
+
+  constructor(private readonly opts: FlushPipelineOptions) {}
+
+  addSource(source: FlushSource): void {
+    this.sources.push(source);
+  }
+
+  /** Subscribe to "a flush was written"; returns the unsubscribe function. */
+  onFlush(listener: (e: FlushEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Where flushes (and carbon's points) go from now on. */
+  connect(store: PointStore, forwarders: readonly Forwarder[]): void {
+    this.store = store;
+    this.forwarders = forwarders;
+  }
+
+  /** Debug: report each flush's timing and the event-loop delay since the previous one. */
+  reportTimings(): void {
+    this.loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    this.loopDelay.enable();
+  }
+
+  /** The admin port's `stats` lines: graphiteStats, then each forwarder's queue. */
+  backendStats(): Array<[string, string, number]> {
+    const b = this.backend;
+    const out: Array<[string, string, number]> = [
+      ['graphite', 'last_flush', b.lastFlush], ['graphite', 'last_exception', b.lastException],
+      ['graphite', 'flush_time', b.flushTime], ['graphite', 'flush_length', b.flushLength],
+    ];
+    for (const f of this.forwarders) {
+      const s = f.stats();
+      out.push([`forward.${s.destination}`, 'queued_bytes', s.queuedBytes], [`forward.${s.destination}`, 'dropped_lines', s.droppedLines]);
+    }
+    return out;
+  }
+
+  /**
+   * Takes every source's points for the interval ending at `ms` and queues their writing. The
+   * statsd snapshot is taken now; naming, forwarding and the store hand-over run in slices.
+   */
+  collect(ms: number, storeNow?: number): Promise<void> {
+    const tickAt = this.opts.clock();
+    const job = this.opts.flushStatsd(ms);
+    const others = this.sources.map((s) => Promise.resolve().then(() => s.flush(ms)).catch((err) => {
+      this.opts.log.warn(`flush source failed: ${(err as Error).message}`);
+      return [] as MetricPoint[];
+    }));
+    const timestamp = Math.round(ms / 1000);
+    const done = this.naming.then(async () => {
+      const timing: FlushTiming = { named: 0, longestSlice: 0, length: 0 };
+      const started = performance.now();
+      timing.longestSlice = await inSlices((budget) => job.step(budget));
+      const columns = job.finish().columns;
+      timing.named = performance.now() - started;
+      for (const list of await Promise.all(others)) {
+        for (const p of list) {
+          columns.names.push(p.name);
+          columns.values.push(p.value);
+          columns.timestamps.push(p.timestamp);
+        }
+      }
+      const sent = await this.forward(columns);
+      timing.longestSlice = Math.max(timing.longestSlice, sent.longest);
+      timing.length = sent.length;
+      return this.enqueueWrite(() => this.writeFlush(columns, timestamp, storeNow, tickAt, timing));
+    });
+    this.naming = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Carbon's points: queued behind the flushes, written together when their turn comes. */
+  storeCarbon(points: MetricPoint[]): void {
+    for (const p of points) this.carbonPending.push(p);
+    if (this.carbonQueued) return;
+    this.carbonQueued = true;
+    void this.enqueueWrite(async () => {
+      this.carbonQueued = false;
+      const batch = this.carbonPending;
+      this.carbonPending = [];
+      try {
+        this.reportErrors(await this.store!.write(batch));
+      } catch (err) {
+        this.opts.log.warn(`store: writing ${batch.length} carbon points failed: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /** Waits for every queued write; stops the debug event-loop monitor. */
+  async drain(): Promise<void> {
+    await this.writes;
+    this.loopDelay?.disable();
+  }
+
+  /** Sends the flush to every forwarder as plaintext, in slices; its length is graphiteStats.flush_length. */
+  private async forward(c: PointColumns): Promise<{ longest: number; length: number }> {
+    let length = 0;
+    let i = 0;
+    const forwarders = this.forwarders;
+    const longest = await inSlices((budget) => {
+      const end = Math.min(c.names.length, i + budget * 16);
+      const text = plaintextLines(c, i, end);
+      i = end;
+      length += text.length;
+      for (const f of forwarders) f.send(text);
+      return i === c.names.length;
+    });
+    return { longest, length };
+  }
+
+  private enqueueWrite(task: () => Promise<void>): Promise<void> {
+    this.writes = this.writes.then(task, task);
+    return this.writes;
+  }
+
+  private async writeFlush(columns: PointColumns, timestamp: number, storeNow: number | undefined, tickAt: number, timing: FlushTiming): Promise<void> {
+    const { clock, log } = this.opts;
+    const started = clock();
+    const points = columns.names;
+    try {
+      const store = this.store!;
+      this.reportErrors(await (store.writeColumns ? store.writeColumns(columns, storeNow) : store.write(columnsToPoints(columns), storeNow)));
+      this.backend.lastFlush = Math.round(clock() / 1000);
+    } catch (err) {
+      this.backend.lastException = Math.round(clock() / 1000);
+      log.warn(`store: writing ${points.length} points of the flush at ${timestamp} failed: ${(err as Error).message}`);
+    }
+    this.backend.flushTime = clock() - started;
+    this.backend.flushLength = timing.length;
+    if (this.loopDelay) {
+      const done = clock();
+      const maxDelay = this.loopDelay.max / 1e6;
+      this.loopDelay.reset();
+      log.info(`flush ${timestamp}: ${points.length} points, named in ${Math.round(timing.named)} ms (longest slice ${timing.longestSlice.toFixed(1)} ms), written in ${this.backend.flushTime} ms, ${done - tickAt} ms from tick to written; event loop delay max ${maxDelay.toFixed(1)} ms since the last report`);
+    }
+    const event: FlushEvent = { timestamp, names: columns.names };
+    for (const l of this.listeners) {
+      try { l(event); } catch (err) { log.warn(`flush listener failed: ${(err as Error).message}`); }
+    }
+  }
+
+  /** Names the writer could not store (bad names, unwritable files): the first one of each batch, and a count. */
+  private reportErrors(report: unknown): void {
+    const errors = (report as Partial<WriteReport> | undefined)?.errors;
+    if (!errors || errors.length === 0) return;
+    this.storeErrors += errors.length;
+    const first = errors[0]!;
+    this.opts.log.warn(`store: ${errors.length} metric(s) not written, e.g. ${JSON.stringify(first.name)}: ${first.message} (${this.storeErrors} so far)`);
+  }
+}
