@@ -5,7 +5,7 @@
 import t from 'tap';
 import { requirePeer } from '../support/interop.js';
 import { drive, etsyAvailable, normalise, startEtsy, startSotto } from './etsy-harness.js';
-import { rng, pick } from '../statsd/rng.js';
+import { rng, pick } from '../support/rng.js';
 
 const SEED = Number(process.env.SOTTO_DIFF_SEED ?? 90210);
 
