@@ -5,18 +5,20 @@
 //
 // Kept between batches, per metric: the file path, the parsed header, the archives' base
 // timestamps and the slots propagation last read (see lib/whisper/file-sync.ts), plus an open fd
-// for as many files as the fd budget allows. Another process changing a file (whisper-resize
+// for as many files as the fd budget allows. Files kept open are written by the fast path
+// (file-cache.ts); the others, and points it cannot take, by the general one. Another process changing a file (whisper-resize
 // swaps in a new inode, set-aggregation rewrites the metadata) is noticed within
 // `revalidateMs`: the path is stat()ed and the metadata re-read, and the cached state dropped.
 import fs from 'node:fs';
 import path from 'node:path';
 import { metricPath } from './paths.js';
-import { selectStorage, type StorageRules } from '../config/storage-rules.js';
-import { createSync, planCreate, type CreatePlan } from '../whisper/create.js';
+import { FileMaker } from './create-files.js';
+import type { StorageRules } from '../config/storage-rules.js';
 import { emptyWindows, flushDeferred, readHeaderSync, runSync, type FileState } from '../whisper/file-sync.js';
 import { METADATA_SIZE, encodeMetadata } from '../whisper/header.js';
 import { CorruptWhisperFile, WhisperException } from '../whisper/errors.js';
 import { preparePoints, updateManyOps, type Point } from '../whisper/update-core.js';
+import { FastRuns, fastWrite, forgetContents, holdsWrites, writeHeld, type FastRun } from './file-cache.js';
 
 export interface StoreFilesOptions {
   dataDir: string;
@@ -59,6 +61,8 @@ interface Entry {
   metadata: Uint8Array | null;
   checkAt: number;
   lastBatch: number;
+  /** The fast path's state while the fd is kept open (see file-cache.ts). */
+  fast: FastRun | null;
 }
 
 function pointAt(timestamps: ArrayLike<number>, values: ArrayLike<number>, i: number): Point {
@@ -80,37 +84,34 @@ const IDLE_BATCHES = 8;
 
 export class StoreFiles {
   private readonly dataDir: string;
-  private rules: StorageRules;
+  private readonly maker: FileMaker;
   private readonly maxOpen: number;
-  private readonly sparse: boolean;
-  private readonly durable: boolean;
   private readonly revalidateMs: number;
   private readonly deferMs: number;
+  /** First archive whose fast-path writes are held back (none with deferMs 0). */
+  private readonly holdFrom: number;
+  private readonly runs = new FastRuns();
   private readonly clock: () => number;
   /** Metrics with held-back writes → when they must be written. */
   private readonly dirty = new Map<string, number>();
   private readonly entries = new Map<string, Entry>();
   /** Entries holding an open fd, least recently used first. */
   private readonly open = new Map<string, Entry>();
-  private readonly knownDirs = new Set<string>();
-  private plans = new Map<string, CreatePlan>();
   private batch = 0;
 
   constructor(options: StoreFilesOptions) {
     this.dataDir = path.resolve(options.dataDir);
-    this.rules = options.rules;
+    this.maker = new FileMaker(options.rules, options.sparse ?? true, options.durable ?? false);
     this.maxOpen = Math.max(0, options.maxOpenFiles ?? 4096);
-    this.sparse = options.sparse ?? true;
-    this.durable = options.durable ?? false;
     this.revalidateMs = options.revalidateMs ?? 60_000;
     this.deferMs = Math.max(0, options.deferMs ?? 60_000);
+    this.holdFrom = this.deferMs > 0 ? 1 : Infinity;
     this.clock = options.clock ?? Date.now;
   }
 
   /** New storage rules (SIGHUP): only files created from now on use them. */
   setRules(rules: StorageRules): void {
-    this.rules = rules;
-    this.plans = new Map();
+    this.maker.setRules(rules);
   }
 
   /**
@@ -177,12 +178,9 @@ export class StoreFiles {
   /** Writes an entry's held-back slots, reopening its file if needed. */
   private flushEntry(name: string, entry: Entry): void {
     this.dirty.delete(name);
+    if (entry.fd >= 0) return this.writeBack(entry.fd, entry);
     const state = entry.state;
     if (state === null || state.deferred === null || state.deferred.size === 0) return;
-    if (entry.fd >= 0) {
-      flushDeferred(entry.fd, state);
-      return;
-    }
     const fd = fs.openSync(entry.path, 'r+');
     try {
       const st = fs.fstatSync(fd);
@@ -197,7 +195,7 @@ export class StoreFiles {
   private writeOne(name: string, points: Point[], now: number, report: FilesReport): void {
     let entry = this.entries.get(name);
     if (entry === undefined) {
-      entry = { path: metricPath(this.dataDir, name), state: null, fd: -1, ino: -1, size: -1, metadata: null, checkAt: 0, lastBatch: 0 };
+      entry = { path: metricPath(this.dataDir, name), state: null, fd: -1, ino: -1, size: -1, metadata: null, checkAt: 0, lastBatch: 0, fast: null };
       this.entries.set(name, entry);
     }
     entry.lastBatch = this.batch;
@@ -214,12 +212,14 @@ export class StoreFiles {
         transient = !this.keepOpen(name, entry, fd);
       }
       const state = entry.state!;
-      runSync(fd, entry.path, state, updateManyOps(state.header, points, now));
-      if (state.deferred !== null && state.deferred.size > 0) {
+      const fast = entry.fast;
+      if (fast !== null) fastWrite(fast, fd, entry.path, points, now, this.holdFrom);
+      else runSync(fd, entry.path, state, updateManyOps(state.header, points, now));
+      if (fast !== null ? holdsWrites(fast) : state.deferred !== null && state.deferred.size > 0) {
         const deadline = this.dirty.get(name);
         if (deadline === undefined) this.dirty.set(name, this.clock() + this.deferMs);
         else if (this.clock() >= deadline) {
-          flushDeferred(fd, state);
+          this.writeBack(fd, entry);
           this.dirty.delete(name);
         }
       }
@@ -242,7 +242,7 @@ export class StoreFiles {
       fd = fs.openSync(entry.path, 'r+');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      this.create(name, entry.path, report);
+      if (this.maker.create(name, entry.path)) report.created.push(name);
       fd = fs.openSync(entry.path, 'r+');
     }
     try {
@@ -262,28 +262,6 @@ export class StoreFiles {
     return fd;
   }
 
-  private create(name: string, file: string, report: FilesReport): void {
-    const dir = path.dirname(file);
-    if (!this.knownDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      this.knownDirs.add(dir);
-    }
-    const selection = selectStorage(this.rules, name);
-    const key = `${selection.schema}\0${selection.aggregation}`;
-    let plan = this.plans.get(key);
-    if (plan === undefined) {
-      plan = planCreate(selection.archives, {
-        xFilesFactor: selection.xFilesFactor,
-        aggregationMethod: selection.aggregationMethod,
-        sparse: this.sparse,
-        durable: this.durable,
-      });
-      this.plans.set(key, plan);
-    }
-    // false: someone else created it meanwhile; theirs is used.
-    if (createSync(file, plan)) report.created.push(name);
-  }
-
   /** Keeps `fd` open for the next batches if the budget allows (evicting an idle file if needed). */
   private keepOpen(name: string, entry: Entry, fd: number): boolean {
     if (this.open.size >= this.maxOpen) {
@@ -294,14 +272,24 @@ export class StoreFiles {
     if (this.maxOpen === 0) return false;
     entry.fd = fd;
     this.open.set(name, entry);
+    // From now on the fast path writes this file: the general path's held-back slots go first.
+    flushDeferred(fd, entry.state!);
+    this.dirty.delete(name);
+    entry.fast = this.runs.take(entry.state!);
     return true;
+  }
+
+  /** Writes an entry's held-back slots to `fd`, the file they belong to. */
+  private writeBack(fd: number, entry: Entry): void {
+    if (entry.fast !== null) writeHeld(entry.fast, fd, entry.path);
+    else if (entry.state !== null) flushDeferred(fd, entry.state);
   }
 
   /** Checks a cached file against the disk; returns its fd, or -1 if it must be reopened. */
   private revalidate(name: string, entry: Entry): number {
     entry.checkAt = this.nextCheck();
     // Held-back writes belong to the file this fd is open on, whatever the path holds now.
-    if (entry.state !== null) flushDeferred(entry.fd, entry.state);
+    this.writeBack(entry.fd, entry);
     this.dirty.delete(name);
     let st: fs.Stats | null = null;
     try {
@@ -318,10 +306,13 @@ export class StoreFiles {
     fs.readSync(entry.fd, metadata, 0, METADATA_SIZE, 0);
     if (entry.metadata === null || !metadata.equals(entry.metadata)) {
       entry.state = readHeaderSync(entry.fd, entry.path, st.size, true, this.deferMs > 0);
+      if (entry.fast !== null) this.runs.give(entry.fast, null);
+      entry.fast = this.runs.take(entry.state); // another layout, perhaps
     } else if (entry.state !== null) {
       // Drop the read windows: cheap insurance against points written by other programs.
       entry.state.windows = emptyWindows(entry.state.header);
       entry.state.bases = entry.state.bases.map(() => -1);
+      if (entry.fast !== null) forgetContents(entry.fast);
     }
     entry.metadata = metadata;
     return entry.fd;
@@ -342,6 +333,9 @@ export class StoreFiles {
     }
     entry.fd = -1;
     this.open.delete(name);
+    // Its held-back writes go to the general path's, written by the same deadline rule.
+    if (entry.fast !== null) this.runs.give(entry.fast, entry.state);
+    entry.fast = null;
   }
 
   private forget(name: string, entry: Entry): void {

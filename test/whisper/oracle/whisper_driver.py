@@ -5,7 +5,8 @@
 # Tasks:
 #   {"kind": "sequence", "path": P, "archives": [[spp, points]...], "xff": hex, "method": M,
 #    "ops": [{"op": "update", "value": hex, "timestamp": T|null, "now": N}
-#            | {"op": "update_many", "points": [[T, hex]...], "now": N}],
+#            | {"op": "update_many", "points": [[T, hex]...], "now": N}
+#            | {"op": "set_aggregation", "method": M, "xff": hex|null}],
 #    "fetches": [{"from": F, "until": U|null, "now": N, "archive": S|null}]}
 #     -> {"errors": [null | "Class: message" per op], "fetches": [null | {"timeInfo": [...], "values": [hex|null]} | {"error": ...}]}
 #   {"kind": "validate", "archives": [[spp, points]...]} -> {"ok": [[spp, points]...]} | {"error": "Class: message"}
@@ -39,6 +40,9 @@ def run_sequence(task):
         try:
             if op['op'] == 'update':
                 whisper.update(path, d(op['value']), op['timestamp'], op['now'])
+            elif op['op'] == 'set_aggregation':
+                xff = op.get('xff')
+                whisper.setAggregationMethod(path, op['method'], None if xff is None else d(xff))
             else:
                 whisper.update_many(path, [(t, d(v)) for t, v in op['points']], op['now'])
             errors.append(None)
