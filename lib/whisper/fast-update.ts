@@ -122,7 +122,9 @@ function touchWindow(layout: Layout, mem: Float64Array, b: number, i: number, in
     mem[m] = mem[m]! | (1 << k % MASK_BITS);
     mem[b + MASKS + Math.ceil(size / MASK_BITS) + k] = value;
   } else if (mod(k, layout.points[i]!) < size) {
-    // mem[b + WINDOW] = -1; // the write lands on a cached slot a whole ring away: the window is stale
+    // The write lands on a cached slot a whole ring away: that slot now holds another interval,
+    // so the window no longer says what the file holds. Forget it (the next use re-reads).
+    mem[b + WINDOW] = -1;
   }
 }
 
