@@ -94,6 +94,16 @@ function pointsFor(batch: number, round: number, now: number): [number, number][
   return Array.from({ length: batch }, (_, k) => [now - (batch - 1 - k) * 10, k + round] as [number, number]);
 }
 
+/** Runs `round` once per round with that round's points and `now`; the points written, summed. */
+async function perRound(batch: number, rounds: number, now0: number, round: (pts: [number, number][], now: number) => Promise<number>): Promise<number> {
+  let n = 0;
+  for (let r = 0; r < rounds; r++) {
+    const now = now0 + r * batch * 10;
+    n += await round(pointsFor(batch, r, now), now);
+  }
+  return n;
+}
+
 async function benchUpdates(): Promise<void> {
   console.log(`\nupdateMany over ${FILES} files, schema 10s:6h,1m:7d,10m:5y (points/s, higher is better)`);
   const plan: [number, number, number][] = [[1, 5, BASE_NOW], [10, 3, BASE_NOW + 100_000], [100, 2, BASE_NOW + 200_000]];
@@ -111,56 +121,44 @@ async function benchUpdates(): Promise<void> {
   variants.push({
     label: 'async API, one call at a time',
     dir: asyncDir,
-    run: async (batch, rounds, now0) => {
+    run: (batch, rounds, now0) => perRound(batch, rounds, now0, async (pts, now) => {
       let n = 0;
-      for (let r = 0; r < rounds; r++) {
-        const now = now0 + r * batch * 10;
-        const pts = pointsFor(batch, r, now);
-        for (let i = 0; i < FILES; i++) {
-          await updateMany(path.join(asyncDir, `m${i}.wsp`), pts, now);
-          n += batch;
-        }
+      for (let i = 0; i < FILES; i++) {
+        await updateMany(path.join(asyncDir, `m${i}.wsp`), pts, now);
+        n += batch;
       }
       return n;
-    },
+    }),
   });
   const syncApiDir = mk('sync-api');
   variants.push({
     label: 'sync API (updateManySync)',
     dir: syncApiDir,
-    run: async (batch, rounds, now0) => {
+    run: (batch, rounds, now0) => perRound(batch, rounds, now0, async (pts, now) => {
       let n = 0;
-      for (let r = 0; r < rounds; r++) {
-        const now = now0 + r * batch * 10;
-        const pts = pointsFor(batch, r, now);
-        for (let i = 0; i < FILES; i++) {
-          updateManySync(path.join(syncApiDir, `m${i}.wsp`), pts, now);
-          n += batch;
-        }
+      for (let i = 0; i < FILES; i++) {
+        updateManySync(path.join(syncApiDir, `m${i}.wsp`), pts, now);
+        n += batch;
       }
       return n;
-    },
+    }),
   });
   const concDir = mk('concurrent');
   variants.push({
     label: 'async API, 64 calls in flight',
     dir: concDir,
-    run: async (batch, rounds, now0) => {
+    run: (batch, rounds, now0) => perRound(batch, rounds, now0, async (pts, now) => {
       let n = 0;
-      for (let r = 0; r < rounds; r++) {
-        const now = now0 + r * batch * 10;
-        const pts = pointsFor(batch, r, now);
-        let next = 0;
-        await Promise.all(Array.from({ length: 64 }, async () => {
-          while (next < FILES) {
-            const i = next++;
-            await updateMany(path.join(concDir, `m${i}.wsp`), pts, now);
-            n += batch;
-          }
-        }));
-      }
+      let next = 0;
+      await Promise.all(Array.from({ length: 64 }, async () => {
+        while (next < FILES) {
+          const i = next++;
+          await updateMany(path.join(concDir, `m${i}.wsp`), pts, now);
+          n += batch;
+        }
+      }));
       return n;
-    },
+    }),
   });
   const syncDir = mk('writer');
   const files = new StoreFiles({ dataDir: syncDir, rules: RULES });
@@ -168,40 +166,28 @@ async function benchUpdates(): Promise<void> {
   variants.push({
     label: 'writer path (sync I/O, cached fds/headers)',
     dir: syncDir,
-    run: async (batch, rounds, now0) => {
-      let n = 0;
-      for (let r = 0; r < rounds; r++) {
-        const now = now0 + r * batch * 10;
-        const pts = pointsFor(batch, r, now);
-        const ns: string[] = [];
-        const ts: number[] = [];
-        const vs: number[] = [];
-        for (const name of names) for (const [t, v] of pts) { ns.push(name); ts.push(t); vs.push(v); }
-        const report = files.writeBatch(ns, ts, vs, now);
-        if (report.errors.length) throw new Error(report.errors[0]![1]);
-        n += ns.length;
-      }
-      return n;
-    },
+    run: (batch, rounds, now0) => perRound(batch, rounds, now0, async (pts, now) => {
+      const ns: string[] = [];
+      const ts: number[] = [];
+      const vs: number[] = [];
+      for (const name of names) for (const [t, v] of pts) { ns.push(name); ts.push(t); vs.push(v); }
+      const report = files.writeBatch(ns, ts, vs, now);
+      if (report.errors.length) throw new Error(report.errors[0]![1]);
+      return ns.length;
+    }),
   });
   const workerDir = mk('workers');
   const writer = new WhisperWriter({ dataDir: workerDir, rules: RULES, workers: 2 });
   variants.push({
     label: 'WhisperWriter, 2 worker threads',
     dir: workerDir,
-    run: async (batch, rounds, now0) => {
-      let n = 0;
-      for (let r = 0; r < rounds; r++) {
-        const now = now0 + r * batch * 10;
-        const pts = pointsFor(batch, r, now);
-        const points: MetricPoint[] = [];
-        for (const name of names) for (const [t, v] of pts) points.push({ name, timestamp: t, value: v });
-        const report = await writer.write(points, now);
-        if (report.errors.length) throw new Error(report.errors[0]!.message);
-        n += points.length;
-      }
-      return n;
-    },
+    run: (batch, rounds, now0) => perRound(batch, rounds, now0, async (pts, now) => {
+      const points: MetricPoint[] = [];
+      for (const name of names) for (const [t, v] of pts) points.push({ name, timestamp: t, value: v });
+      const report = await writer.write(points, now);
+      if (report.errors.length) throw new Error(report.errors[0]!.message);
+      return points.length;
+    }),
   });
   // Files exist before timing starts, as for whisper.py.
   for (const v of variants) {
