@@ -213,7 +213,7 @@ async function main(): Promise<void> {
       await flushes(d, 1);
       const got = d.received() - before;
       const mem = rssMiB(d.pid);
-      const timings = [...d.log().matchAll(/flush (\d+): (\d+) points, named in (\d+) ms, written in (\d+) ms, (\d+) ms from tick to written/g)]
+      const timings = [...d.log().matchAll(/flush (\d+): (\d+) points, named in (\d+) ms(?: \([^)]*\))?, written in (\d+) ms, (\d+) ms from tick to written/g)]
         .filter((m) => Number(m[2]) > 100000).map((m) => `${m[2]} points: named ${m[3]} ms, written ${m[4]} ms, tick to written ${m[5]} ms`);
       const line = `${d.name} 100k keys at 200k lines/s: loss ${((1 - got / s.lines) * 100).toFixed(3)} %, RSS ${mem.rss.toFixed(0)} MiB (peak ${mem.hwm.toFixed(0)} MiB)`;
       console.log(line);
