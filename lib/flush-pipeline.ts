@@ -60,6 +60,15 @@ interface FlushTiming {
   length: number;
 }
 
+/** A flush write waiting its turn, with the flushes that joined it. */
+interface WaitingFlush {
+  columns: PointColumns;
+  timestamps: number[];
+  storeNow: number | undefined;
+  timing: FlushTiming;
+  written: Promise<void>;
+}
+
 export interface FlushPipelineOptions {
   /** Ends the statsd interval at `ms`; the returned job names its points. */
   flushStatsd(ms: number): FlushNaming;
@@ -81,6 +90,10 @@ export class FlushPipeline {
   private naming: Promise<unknown> = Promise.resolve();
   private carbonPending: MetricPoint[] = [];
   private carbonQueued = false;
+  /** The flush write queued and not started yet (later flushes join it; see queueFlushWrite). */
+  private waitingFlush: WaitingFlush | null = null;
+  /** Flushes that joined a waiting one because writing had fallen behind. */
+  coalescedFlushes = 0;
   private storeErrors = 0;
   /** Event-loop delay between flushes (debug only). */
   private loopDelay: IntervalHistogram | null = null;
@@ -135,7 +148,9 @@ export class FlushPipeline {
       return [] as MetricPoint[];
     }));
     const timestamp = Math.round(ms / 1000);
-    const done = this.naming.then(async () => {
+    // The next flush's naming waits for this one's naming only, not for its write (wrapped so
+    // the write's promise is not adopted): a flush written late leaves later ones free to join it.
+    const named = this.naming.then(async () => {
       const timing: FlushTiming = { named: 0, longestSlice: 0, length: 0 };
       const started = performance.now();
       timing.longestSlice = await inSlices((budget) => job.step(budget));
@@ -151,10 +166,10 @@ export class FlushPipeline {
       const sent = await this.forward(columns);
       timing.longestSlice = Math.max(timing.longestSlice, sent.longest);
       timing.length = sent.length;
-      return this.enqueueWrite(() => this.writeFlush(columns, timestamp, storeNow, tickAt, timing));
+      return { written: this.queueFlushWrite(columns, timestamp, storeNow, tickAt, timing) };
     });
-    this.naming = done.catch(() => undefined);
-    return done;
+    this.naming = named.catch(() => undefined);
+    return named.then((n) => n.written);
   }
 
   /** Carbon's points: queued behind the flushes, written together when their turn comes. */
@@ -176,6 +191,7 @@ export class FlushPipeline {
 
   /** Waits for every queued write; stops the debug event-loop monitor. */
   async drain(): Promise<void> {
+    await this.naming; // a flush still being named queues its write first
     await this.writes;
     this.loopDelay?.disable();
   }
@@ -196,13 +212,44 @@ export class FlushPipeline {
     return { longest, length };
   }
 
+  /**
+   * Queues a flush's write. When writing falls behind (a flush takes longer to write than the
+   * interval), a flush that arrives while another is still waiting its turn joins that one: one
+   * batch with several points per metric costs about what one point does, so the writer catches
+   * up instead of the queue (and memory) growing flush after flush.
+   */
+  private queueFlushWrite(columns: PointColumns, timestamp: number, storeNow: number | undefined, tickAt: number, timing: FlushTiming): Promise<void> {
+    const waiting = this.waitingFlush;
+    if (waiting !== null) {
+      const into = waiting.columns;
+      for (let i = 0; i < columns.names.length; i++) {
+        into.names.push(columns.names[i]!);
+        into.values.push(columns.values[i]!);
+        into.timestamps.push(columns.timestamps[i]!);
+      }
+      waiting.timestamps.push(timestamp);
+      waiting.storeNow = storeNow;
+      waiting.timing.length = timing.length;
+      this.coalescedFlushes++;
+      return waiting.written;
+    }
+    const entry: WaitingFlush = { columns, timestamps: [timestamp], storeNow, timing, written: Promise.resolve() };
+    this.waitingFlush = entry;
+    entry.written = this.enqueueWrite(() => {
+      if (this.waitingFlush === entry) this.waitingFlush = null;
+      return this.writeFlush(entry.columns, entry.timestamps, entry.storeNow, tickAt, entry.timing);
+    });
+    return entry.written;
+  }
+
   private enqueueWrite(task: () => Promise<void>): Promise<void> {
     this.writes = this.writes.then(task, task);
     return this.writes;
   }
 
-  private async writeFlush(columns: PointColumns, timestamp: number, storeNow: number | undefined, tickAt: number, timing: FlushTiming): Promise<void> {
+  private async writeFlush(columns: PointColumns, timestamps: readonly number[], storeNow: number | undefined, tickAt: number, timing: FlushTiming): Promise<void> {
     const { clock, log } = this.opts;
+    const timestamp = timestamps[timestamps.length - 1]!;
     const started = clock();
     const points = columns.names;
     try {
@@ -211,7 +258,7 @@ export class FlushPipeline {
       this.backend.lastFlush = Math.round(clock() / 1000);
     } catch (err) {
       this.backend.lastException = Math.round(clock() / 1000);
-      log.warn(`store: writing ${points.length} points of the flush at ${timestamp} failed: ${(err as Error).message}`);
+      log.warn(`store: writing ${points.length} points of the flush at ${timestamps.join(', ')} failed: ${(err as Error).message}`);
     }
     this.backend.flushTime = clock() - started;
     this.backend.flushLength = timing.length;
@@ -219,11 +266,14 @@ export class FlushPipeline {
       const done = clock();
       const maxDelay = this.loopDelay.max / 1e6;
       this.loopDelay.reset();
-      log.info(`flush ${timestamp}: ${points.length} points, named in ${Math.round(timing.named)} ms (longest slice ${timing.longestSlice.toFixed(1)} ms), written in ${this.backend.flushTime} ms, ${done - tickAt} ms from tick to written; event loop delay max ${maxDelay.toFixed(1)} ms since the last report`);
+      const joined = timestamps.length > 1 ? ` (with the flushes at ${timestamps.slice(0, -1).join(', ')}, written together)` : '';
+      log.info(`flush ${timestamp}${joined}: ${points.length} points, named in ${Math.round(timing.named)} ms (longest slice ${timing.longestSlice.toFixed(1)} ms), written in ${this.backend.flushTime} ms, ${done - tickAt} ms from tick to written; event loop delay max ${maxDelay.toFixed(1)} ms since the last report`);
     }
-    const event: FlushEvent = { timestamp, names: columns.names };
-    for (const l of this.listeners) {
-      try { l(event); } catch (err) { log.warn(`flush listener failed: ${(err as Error).message}`); }
+    for (const ts of timestamps) {
+      const event: FlushEvent = { timestamp: ts, names: columns.names };
+      for (const l of this.listeners) {
+        try { l(event); } catch (err) { log.warn(`flush listener failed: ${(err as Error).message}`); }
+      }
     }
   }
 

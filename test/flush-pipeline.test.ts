@@ -1,0 +1,76 @@
+// The flush pipeline's write queue: writes stay in order, one at a time, and when writing falls
+// behind, flushes waiting their turn are written together instead of piling up.
+import t from 'tap';
+import { FlushPipeline, type PointStore } from '../lib/flush-pipeline.js';
+import type { FlushNaming, PointColumns } from '../lib/statsd/names.js';
+import type { FlushEvent } from '../lib/types.js';
+
+/** A statsd naming job that yields one point per flush: `c <flush second>` = flush second. */
+function namingFor(ms: number): FlushNaming {
+  const s = Math.round(ms / 1000);
+  const columns: PointColumns = { names: ['c'], values: [s], timestamps: [s] };
+  return { step: () => true, finish: () => ({ columns }) } as unknown as FlushNaming;
+}
+
+/** A store whose writes finish only when the test says so. */
+function gatedStore() {
+  const writes: Array<{ points: Array<[string, number, number]>; now: number | undefined }> = [];
+  const gates: Array<() => void> = [];
+  const store: PointStore = {
+    write: async (points, now) => {
+      writes.push({ points: points.map((p) => [p.name, p.value, p.timestamp]), now });
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return { errors: [] };
+    },
+    close: async () => {},
+  };
+  return { store, writes, release: () => gates.shift()?.() };
+}
+
+const quiet = { info: () => {}, warn: () => {} };
+const ticks = (n = 5) => new Promise<void>((resolve) => { let i = 0; const go = () => (++i >= n ? resolve() : setImmediate(go)); setImmediate(go); });
+
+t.test('a flush arriving while another waits its turn is written together with it, in order', async (t) => {
+  const p = new FlushPipeline({ flushStatsd: namingFor, log: quiet, clock: Date.now });
+  const { store, writes, release } = gatedStore();
+  p.connect(store, []);
+  const events: FlushEvent[] = [];
+  p.onFlush((e) => events.push(e));
+
+  const first = p.collect(10_000, 10);
+  await ticks();
+  t.equal(writes.length, 1, 'the first flush is being written');
+  const second = p.collect(20_000, 20);
+  const third = p.collect(30_000, 30);
+  await ticks();
+  t.equal(writes.length, 1, 'the next ones wait while it is written');
+  release();
+  await first;
+  await ticks();
+  t.same(writes.map((w) => w.points), [[['c', 10, 10]], [['c', 20, 20], ['c', 30, 30]]], 'the two waiting flushes are one write, oldest point first');
+  t.equal(writes[1]!.now, 30, "the joined write uses the latest flush's now");
+  t.equal(p.coalescedFlushes, 1);
+  release();
+  await Promise.all([second, third]);
+  t.same(events.map((e) => e.timestamp), [10, 20, 30], 'listeners hear of every flush, in order');
+
+  const fourth = p.collect(40_000, 40);
+  await ticks();
+  release();
+  await fourth;
+  t.same(writes.map((w) => w.points.length), [1, 2, 1], 'once caught up, a flush is written on its own again');
+});
+
+t.test('a flush written on time is never joined with the next one', async (t) => {
+  const p = new FlushPipeline({ flushStatsd: namingFor, log: quiet, clock: Date.now });
+  const { store, writes, release } = gatedStore();
+  p.connect(store, []);
+  for (const ms of [10_000, 20_000, 30_000]) {
+    const done = p.collect(ms, ms / 1000);
+    await ticks();
+    release();
+    await done;
+  }
+  t.same(writes.map((w) => w.points.map(([, v]) => v)), [[10], [20], [30]]);
+  t.equal(p.coalescedFlushes, 0);
+});
