@@ -3,16 +3,11 @@
 // lines wait in a bounded buffer, the oldest dropped (and counted) past the bound. send() never
 // waits, so one slow destination blocks neither the others nor the flush.
 import net from 'node:net';
-import type { MetricPoint } from '../types.js';
 
-/** `name value timestamp\n` per point; values print as JavaScript numbers, as etsy's backend does. */
-export function toPlaintext(points: readonly MetricPoint[]): string {
-  let out = '';
-  for (const p of points) out += p.name + ' ' + p.value + ' ' + p.timestamp + '\n';
-  return out;
-}
-
-/** toPlaintext for points [start, end) of columns (parallel arrays of names, values, timestamps). */
+/**
+ * `name value timestamp\n` for points [start, end) of columns (parallel arrays of names, values,
+ * timestamps); values print as JavaScript numbers, as etsy's backend does.
+ */
 export function plaintextLines(c: { names: readonly string[]; values: readonly number[]; timestamps: readonly number[] }, start: number, end: number): string {
   let out = '';
   for (let i = start; i < end; i++) out += c.names[i]! + ' ' + c.values[i]! + ' ' + c.timestamps[i]! + '\n';

@@ -22,7 +22,6 @@ function fail(message: string): never {
 }
 
 const isDigits = (s: string): boolean => /^[0-9]+$/.test(s);
-const isAlpha = (s: string): boolean => /^[A-Za-z]+$/.test(s);
 
 /** Python int(): digits with optional sign; anything else is the ValueError graphite reports. */
 function pyInt(s: string): number {

@@ -10,7 +10,8 @@ import { cachedUpdateMany } from '../whisper/cached-update.js';
 import { FdIO, emptyWindows, type FileState } from '../whisper/file-sync.js';
 import { flushHeld } from '../whisper/fast-update.js';
 import { BASE, HELD, HELD_VALUE, Layout } from '../whisper/layout.js';
-import { POINT_SIZE, type Header } from '../whisper/header.js';
+import type { Header } from '../whisper/header.js';
+import { packPoint } from '../whisper/ops.js';
 import type { Point } from '../whisper/update-core.js';
 
 /** One open file's run: mem[at, at + layout.size). */
@@ -78,10 +79,7 @@ export class FastRuns {
         const held = mem[b + HELD]!;
         // Without state.deferred (deferMs 0) the writer holds nothing back.
         if (held < 0 || state.deferred === null) continue;
-        const slot = new DataView(new ArrayBuffer(POINT_SIZE));
-        slot.setUint32(0, held);
-        slot.setFloat64(4, mem[b + HELD_VALUE]!);
-        state.deferred.set(layout.slotOffset(i, mem[b + BASE]!, held), new Uint8Array(slot.buffer));
+        state.deferred.set(layout.slotOffset(i, mem[b + BASE]!, held), packPoint(held, mem[b + HELD_VALUE]!));
       }
       if (state.windows !== null) state.windows = emptyWindows(state.header);
     }

@@ -66,7 +66,7 @@ export class MetricIndex {
   private readonly clock: () => number;
   private leafCount = 0;
 
-  constructor(private readonly opts: IndexOptions) {
+  constructor(opts: IndexOptions) {
     const root = path.resolve(opts.dataDir);
     let real = root;
     try {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { CarbonListener } from '../../lib/carbon/listen.js';
-import { Forwarder, toPlaintext } from '../../lib/carbon/forward.js';
+import { Forwarder, plaintextLines } from '../../lib/carbon/forward.js';
 import type { MetricPoint } from '../../lib/types.js';
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -74,7 +74,7 @@ async function sink(paused = false) {
 }
 
 t.test('plaintext is name, value, timestamp per line with JavaScript number formatting', async (t) => {
-  t.equal(toPlaintext([{ name: 'a', value: 0.1 + 0.2, timestamp: 1 }, { name: 'b', value: 1e21, timestamp: 2 }, { name: 'c', value: NaN, timestamp: 3 }]), 'a 0.30000000000000004 1\nb 1e+21 2\nc NaN 3\n');
+  t.equal(plaintextLines({ names: ['a', 'b', 'c'], values: [0.1 + 0.2, 1e21, NaN], timestamps: [1, 2, 3] }, 0, 3), 'a 0.30000000000000004 1\nb 1e+21 2\nc NaN 3\n');
 });
 
 t.test('a destination that is down is retried; buffered lines arrive once it is up', async (t) => {
