@@ -1,20 +1,21 @@
-// The fast update path (lib/whisper/cached-update.ts) for the files the store writer keeps open.
+// What the store writer keeps about each metric file between flushes, for the fast update path
+// (lib/whisper/cached-update.ts).
 //
 // What the fast path knows about a file (bases, the last propagated bucket per archive, one
 // held-back write per coarser archive) is a run of doubles (lib/whisper/layout.ts). The runs live
-// in a few shared Float64Arrays: one is taken when a file's fd is kept open and given back when
-// the fd is closed, so their number is bounded by the writer's fd budget. A file entering the fast
-// path has its general-path held-back slots written first; a file leaving it hands its bases back
-// and drops the general path's cached bytes (the fast path wrote past them).
+// in a few shared Float64Arrays: a file's run is taken when its header is first read and given
+// back when the writer forgets the file, whether or not its fd is kept open meanwhile. Files of
+// one schema share one Layout (and so one parsed Header), so a known file costs a run of ~30
+// doubles and a small object, not a parsed header and cached byte windows of its own: 200,000
+// files fit in tens of megabytes.
 import { cachedUpdateMany } from '../whisper/cached-update.js';
-import { FdIO, emptyWindows, type FileState } from '../whisper/file-sync.js';
+import { FdIO } from '../whisper/file-sync.js';
 import { flushHeld } from '../whisper/fast-update.js';
-import { BASE, HELD, HELD_VALUE, Layout } from '../whisper/layout.js';
-import type { Header } from '../whisper/header.js';
-import { packPoint } from '../whisper/ops.js';
+import { BASE, Layout } from '../whisper/layout.js';
+import { encodeMetadata, type Header } from '../whisper/header.js';
 import type { Point } from '../whisper/update-core.js';
 
-/** One open file's run: mem[at, at + layout.size). */
+/** One file's run: mem[at, at + layout.size). */
 export interface FastRun {
   layout: Layout;
   mem: Float64Array;
@@ -36,19 +37,32 @@ export class FastRuns {
   private readonly free = new Map<number, { mem: Float64Array; at: number }[]>();
   /** One layout per distinct header (files of one schema share it). */
   private readonly layouts = new Map<string, Layout>();
+  /** The 16 metadata bytes of each layout's header (to notice another program changing them). */
+  private readonly metadata = new WeakMap<Layout, Uint8Array>();
   /** Runs handed out and not given back. */
   live = 0;
 
-  private layoutOf(header: Header): Layout {
+  /** The shared layout of files whose header equals `header`. */
+  layoutOf(header: Header): Layout {
     const key = `${header.aggregationMethod} ${header.xFilesFactor} ${header.archives.map((a) => `${a.offset}:${a.secondsPerPoint}:${a.points}`).join(' ')}`;
     let layout = this.layouts.get(key);
     if (layout === undefined) this.layouts.set(key, (layout = new Layout(header)));
     return layout;
   }
 
-  /** A run for the file whose state is `state` (its bases carried over; nothing else known). */
-  take(state: FileState): FastRun {
-    const layout = this.layoutOf(state.header);
+  /** The metadata bytes (aggregation type, max retention, xFilesFactor, archive count) of `layout`'s header. */
+  metadataOf(layout: Layout): Uint8Array {
+    let bytes = this.metadata.get(layout);
+    if (bytes === undefined) {
+      const h = layout.header;
+      this.metadata.set(layout, (bytes = encodeMetadata(h.aggregationMethod, h.maxRetention, h.xFilesFactor, h.archives.length)));
+    }
+    return bytes;
+  }
+
+  /** A run for a file of `header`, knowing its archives' `bases` (-1 where unknown) and nothing else. */
+  take(header: Header, bases: readonly number[]): FastRun {
+    const layout = this.layoutOf(header);
     const size = layout.size;
     let run = this.free.get(size)?.pop();
     if (run === undefined) {
@@ -61,28 +75,13 @@ export class FastRuns {
     }
     this.live++;
     layout.reset(run.mem, run.at);
-    for (let i = 0; i < layout.count; i++) run.mem[run.at + layout.block[i]! + BASE] = state.bases[i]!;
+    for (let i = 0; i < layout.count; i++) run.mem[run.at + layout.block[i]! + BASE] = bases[i] ?? -1;
     return { layout, mem: run.mem, at: run.at };
   }
 
-  /**
-   * Gives `run` back. `state` (the general path's, for the same file; null to drop everything)
-   * takes over its bases and its held-back writes (into state.deferred, written by the writer's
-   * usual deadline rule); the general path's cached bytes are dropped.
-   */
-  give(run: FastRun, state: FileState | null): void {
+  /** Gives `run` back (what it held back is dropped: write it first). */
+  give(run: FastRun): void {
     const { layout, mem, at } = run;
-    if (state !== null) {
-      for (let i = 0; i < layout.count; i++) {
-        const b = at + layout.block[i]!;
-        state.bases[i] = mem[b + BASE]!;
-        const held = mem[b + HELD]!;
-        // Without state.deferred (deferMs 0) the writer holds nothing back.
-        if (held < 0 || state.deferred === null) continue;
-        state.deferred.set(layout.slotOffset(i, mem[b + BASE]!, held), packPoint(held, mem[b + HELD_VALUE]!));
-      }
-      if (state.windows !== null) state.windows = emptyWindows(state.header);
-    }
     let list = this.free.get(layout.size);
     if (list === undefined) this.free.set(layout.size, (list = []));
     list.push({ mem, at });
@@ -91,8 +90,8 @@ export class FastRuns {
 }
 
 /**
- * update_many of `newestFirst` (as preparePoints() returns them) on the open file `fd`; writes to
- * archives from `holdFrom` on are held back in the run until writeHeld().
+ * update_many of `newestFirst` (as preparePoints() returns them) on the file open as `fd`;
+ * writes to archives from `holdFrom` on are held back in the run until writeHeld().
  */
 export function fastWrite(run: FastRun, fd: number, path: string, newestFirst: readonly Point[], now: number, holdFrom: number): void {
   const n = newestFirst.length;
@@ -123,7 +122,7 @@ export function writeHeld(run: FastRun, fd: number, path: string): void {
   flushHeld(run.layout, run.mem, run.at, io);
 }
 
-/** Forgets what the run knows of the file's contents (bases and cached bucket); call after writeHeld(). */
+/** Forgets what the run knows of the file's contents, held-back writes included (write them first to keep them). */
 export function forgetContents(run: FastRun): void {
   run.layout.reset(run.mem, run.at);
 }

@@ -3,21 +3,21 @@
 // with the pure Whisper core (lib/whisper), run in a worker thread (write-worker.ts) or, for
 // small setups and tests, in the calling thread.
 //
-// Kept between batches, per metric: the file path, the parsed header, the archives' base
-// timestamps and the slots propagation last read (see lib/whisper/file-sync.ts), plus an open fd
-// for as many files as the fd budget allows. Files kept open are written by the fast path
-// (file-cache.ts); the others, and points it cannot take, by the general one. Another process changing a file (whisper-resize
-// swaps in a new inode, set-aggregation rewrites the metadata) is noticed within
-// `revalidateMs`: the path is stat()ed and the metadata re-read, and the cached state dropped.
+// Kept between batches, per metric: the file path, its schema's shared layout and a run of
+// doubles with what the fast path knows of the file (file-cache.ts), plus an open fd for as many
+// files as the fd budget allows; the others are opened for each write (and fstat()ed, so a file
+// replaced meanwhile is never written with a stale layout). Another program changing a file
+// (whisper-resize swaps in a new inode, set-aggregation rewrites the metadata) is noticed within
+// `revalidateMs`: the path is stat()ed and the metadata re-read, and what was cached dropped.
 import fs from 'node:fs';
 import path from 'node:path';
 import { metricPath } from './paths.js';
 import { FileMaker } from './create-files.js';
 import type { StorageRules } from '../config/storage-rules.js';
-import { emptyWindows, flushDeferred, readHeaderSync, runSync, type FileState } from '../whisper/file-sync.js';
-import { METADATA_SIZE, encodeMetadata } from '../whisper/header.js';
+import { readHeaderSync } from '../whisper/file-sync.js';
+import { METADATA_SIZE } from '../whisper/header.js';
 import { CorruptWhisperFile, WhisperException } from '../whisper/errors.js';
-import { preparePoints, updateManyOps, type Point } from '../whisper/update-core.js';
+import { preparePoints, type Point } from '../whisper/update-core.js';
 import { FastRuns, fastWrite, forgetContents, holdsWrites, writeHeld, type FastRun } from './file-cache.js';
 
 export interface StoreFilesOptions {
@@ -54,25 +54,21 @@ export interface FilesReport {
 
 interface Entry {
   path: string;
-  state: FileState | null;
+  /** Kept open between batches, or -1. */
   fd: number;
+  /** The file's inode and size when its header was read (-1: not read yet, or must be re-read). */
   ino: number;
   size: number;
-  metadata: Uint8Array | null;
+  /** What the fast path knows of the file (null until its header is read). */
+  run: FastRun | null;
   checkAt: number;
   lastBatch: number;
-  /** The fast path's state while the fd is kept open (see file-cache.ts). */
-  fast: FastRun | null;
 }
 
 function pointAt(timestamps: ArrayLike<number>, values: ArrayLike<number>, i: number): Point {
   const ts = timestamps[i]!;
   if (!Number.isFinite(ts)) throw new Error(`timestamp ${ts} is not a finite number`);
   return [ts, values[i]!];
-}
-
-function metadataOf({ header }: FileState): Uint8Array {
-  return encodeMetadata(header.aggregationMethod, header.maxRetention, header.xFilesFactor, header.archives.length);
 }
 
 /** How often (in batches) cached state of metrics that stopped coming is dropped, and after how many idle batches. */
@@ -158,7 +154,7 @@ export class StoreFiles {
       } catch (err) {
         report.errors.push([name, `writing held-back points: ${(err as Error).message}`]);
       }
-      this.closeFd(name, entry);
+      this.forget(name, entry);
       this.entries.delete(name);
     }
   }
@@ -178,15 +174,15 @@ export class StoreFiles {
   /** Writes an entry's held-back slots, reopening its file if needed. */
   private flushEntry(name: string, entry: Entry): void {
     this.dirty.delete(name);
-    if (entry.fd >= 0) return this.writeBack(entry.fd, entry);
-    const state = entry.state;
-    if (state === null || state.deferred === null || state.deferred.size === 0) return;
+    const run = entry.run;
+    if (run === null || !holdsWrites(run)) return;
+    if (entry.fd >= 0) return writeHeld(run, entry.fd, entry.path);
     const fd = fs.openSync(entry.path, 'r+');
     try {
       const st = fs.fstatSync(fd);
       // The file was replaced meanwhile: the held-back slots belonged to the old one.
-      if (st.ino === entry.ino && st.size === entry.size) flushDeferred(fd, state);
-      else state.deferred.drain();
+      if (st.ino === entry.ino && st.size === entry.size) writeHeld(run, fd, entry.path);
+      else forgetContents(run);
     } finally {
       fs.closeSync(fd);
     }
@@ -195,7 +191,7 @@ export class StoreFiles {
   private writeOne(name: string, points: Point[], now: number, report: FilesReport): void {
     let entry = this.entries.get(name);
     if (entry === undefined) {
-      entry = { path: metricPath(this.dataDir, name), state: null, fd: -1, ino: -1, size: -1, metadata: null, checkAt: 0, lastBatch: 0, fast: null };
+      entry = { path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0 };
       this.entries.set(name, entry);
     }
     entry.lastBatch = this.batch;
@@ -211,15 +207,13 @@ export class StoreFiles {
         fd = this.openFile(name, entry, report);
         transient = !this.keepOpen(name, entry, fd);
       }
-      const state = entry.state!;
-      const fast = entry.fast;
-      if (fast !== null) fastWrite(fast, fd, entry.path, points, now, this.holdFrom);
-      else runSync(fd, entry.path, state, updateManyOps(state.header, points, now));
-      if (fast !== null ? holdsWrites(fast) : state.deferred !== null && state.deferred.size > 0) {
+      const run = entry.run!;
+      fastWrite(run, fd, entry.path, points, now, this.holdFrom);
+      if (holdsWrites(run)) {
         const deadline = this.dirty.get(name);
         if (deadline === undefined) this.dirty.set(name, this.clock() + this.deferMs);
         else if (this.clock() >= deadline) {
-          this.writeBack(fd, entry);
+          writeHeld(run, fd, entry.path);
           this.dirty.delete(name);
         }
       }
@@ -235,7 +229,10 @@ export class StoreFiles {
     }
   }
 
-  /** Opens (creating if missing) and, when unknown or changed, reads the header. */
+  /**
+   * Opens the file (creating it if missing). Its header is read when unknown or when the path now
+   * holds another file (inode or size changed), and its metadata re-read when a check is due.
+   */
   private openFile(name: string, entry: Entry, report: FilesReport): number {
     let fd: number;
     try {
@@ -247,19 +244,43 @@ export class StoreFiles {
     }
     try {
       const st = fs.fstatSync(fd);
-      if (entry.state === null || st.ino !== entry.ino || st.size !== entry.size) {
-        const state = readHeaderSync(fd, entry.path, st.size, true, this.deferMs > 0);
-        entry.state = state;
-        entry.ino = st.ino;
-        entry.size = st.size;
-        entry.metadata = metadataOf(state);
-        entry.checkAt = this.nextCheck();
-      }
+      if (entry.run === null || st.ino !== entry.ino || st.size !== entry.size) this.readHeader(name, entry, fd, st.ino, st.size);
+      else if (this.clock() >= entry.checkAt) this.checkMetadata(name, entry, fd);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
     }
     return fd;
+  }
+
+  /** Reads the header of the file open as `fd` and starts a run for it (what was held back for another file is dropped). */
+  private readHeader(name: string, entry: Entry, fd: number, ino: number, size: number): void {
+    const state = readHeaderSync(fd, entry.path, size);
+    if (entry.run !== null) this.runs.give(entry.run);
+    this.dirty.delete(name);
+    entry.run = this.runs.take(state.header, state.bases);
+    entry.ino = ino;
+    entry.size = size;
+    entry.checkAt = this.nextCheck();
+  }
+
+  /**
+   * The periodic check of a file known to be the same inode: its metadata re-read (another program
+   * may have changed the aggregation method or xFilesFactor in place), and what was cached of its
+   * contents dropped (cheap insurance against points written by other programs). Held-back
+   * writes are written first.
+   */
+  private checkMetadata(name: string, entry: Entry, fd: number): void {
+    const run = entry.run!;
+    writeHeld(run, fd, entry.path);
+    this.dirty.delete(name);
+    const metadata = Buffer.alloc(METADATA_SIZE);
+    fs.readSync(fd, metadata, 0, METADATA_SIZE, 0);
+    if (!metadata.equals(this.runs.metadataOf(run.layout))) this.readHeader(name, entry, fd, entry.ino, entry.size);
+    else {
+      forgetContents(run);
+      entry.checkAt = this.nextCheck();
+    }
   }
 
   /** Keeps `fd` open for the next batches if the budget allows (evicting an idle file if needed). */
@@ -272,25 +293,11 @@ export class StoreFiles {
     if (this.maxOpen === 0) return false;
     entry.fd = fd;
     this.open.set(name, entry);
-    // From now on the fast path writes this file: the general path's held-back slots go first.
-    flushDeferred(fd, entry.state!);
-    this.dirty.delete(name);
-    entry.fast = this.runs.take(entry.state!);
     return true;
   }
 
-  /** Writes an entry's held-back slots to `fd`, the file they belong to. */
-  private writeBack(fd: number, entry: Entry): void {
-    if (entry.fast !== null) writeHeld(entry.fast, fd, entry.path);
-    else if (entry.state !== null) flushDeferred(fd, entry.state);
-  }
-
-  /** Checks a cached file against the disk; returns its fd, or -1 if it must be reopened. */
+  /** Checks a file kept open against the path; returns its fd, or -1 if the path must be reopened. */
   private revalidate(name: string, entry: Entry): number {
-    entry.checkAt = this.nextCheck();
-    // Held-back writes belong to the file this fd is open on, whatever the path holds now.
-    this.writeBack(entry.fd, entry);
-    this.dirty.delete(name);
     let st: fs.Stats | null = null;
     try {
       st = fs.statSync(entry.path);
@@ -298,31 +305,21 @@ export class StoreFiles {
       st = null;
     }
     if (st === null || st.ino !== entry.ino || st.size !== entry.size) {
+      // Held-back writes belong to the file this fd is open on, whatever the path holds now.
+      this.flushEntry(name, entry);
       this.closeFd(name, entry);
-      entry.state = null;
+      entry.ino = -1;
       return -1;
     }
-    const metadata = Buffer.alloc(METADATA_SIZE);
-    fs.readSync(entry.fd, metadata, 0, METADATA_SIZE, 0);
-    if (entry.metadata === null || !metadata.equals(entry.metadata)) {
-      entry.state = readHeaderSync(entry.fd, entry.path, st.size, true, this.deferMs > 0);
-      if (entry.fast !== null) this.runs.give(entry.fast, null);
-      entry.fast = this.runs.take(entry.state); // another layout, perhaps
-    } else if (entry.state !== null) {
-      // Drop the read windows: cheap insurance against points written by other programs.
-      entry.state.windows = emptyWindows(entry.state.header);
-      entry.state.bases = entry.state.bases.map(() => -1);
-      if (entry.fast !== null) forgetContents(entry.fast);
-    }
-    entry.metadata = metadata;
+    this.checkMetadata(name, entry, entry.fd);
     return entry.fd;
   }
-
 
   private nextCheck(): number {
     return this.clock() + this.revalidateMs * (0.5 + Math.random());
   }
 
+  /** Closes a kept fd; the file's run (and what it holds back) stays. */
   private closeFd(name: string, entry: Entry): void {
     if (entry.fd >= 0) {
       try {
@@ -333,15 +330,14 @@ export class StoreFiles {
     }
     entry.fd = -1;
     this.open.delete(name);
-    // Its held-back writes go to the general path's, written by the same deadline rule.
-    if (entry.fast !== null) this.runs.give(entry.fast, entry.state);
-    entry.fast = null;
   }
 
+  /** Forgets everything about the file but its path (held-back writes included). */
   private forget(name: string, entry: Entry): void {
     this.dirty.delete(name);
     this.closeFd(name, entry);
-    entry.state = null;
+    if (entry.run !== null) this.runs.give(entry.run);
+    entry.run = null;
     entry.ino = -1;
   }
 

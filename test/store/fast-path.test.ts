@@ -1,14 +1,14 @@
-// The store writer's two update paths: files it keeps open go through the fast path (state in
-// shared typed arrays, coarse-archive writes held back), the others through the general one.
-// Files move between them as the fd budget, revalidation and other programs demand; the bytes
-// must stay whisper.py's and held-back writes must follow the same deadline rule either way.
+// The store writer's fast path: every file it knows has a run (state in shared typed arrays,
+// coarse-archive writes held back), whether its fd is kept open or it is opened per write. Files
+// lose and regain fds as the budget, revalidation and other programs demand; the bytes must stay
+// whisper.py's and held-back writes must follow the same deadline rule either way.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreFiles } from '../../lib/store/write-files.js';
-import { FastRuns, fastWrite } from '../../lib/store/file-cache.js';
+import { FastRuns, fastWrite, holdsWrites, writeHeld } from '../../lib/store/file-cache.js';
 import { create } from '../../lib/whisper/create.js';
-import { flushDeferred, readHeaderSync } from '../../lib/whisper/file-sync.js';
+import { readHeaderSync } from '../../lib/whisper/file-sync.js';
 import { parseStorageRules } from '../../lib/config/storage-rules.js';
 import { fetch } from '../../lib/whisper/index.js';
 import { hex, needWhisperPy, rng, run, runOracle, scratchDir } from '../whisper/support.js';
@@ -96,9 +96,11 @@ t.test('held-back writes of a file whose fd went to another file are written by 
   clock = 61_000;
   files.writeBatch(['stats.b.count'], [NOW + 100], [1], NOW + 100);
   t.same(await minute('a'), [5], 'written once due, though its fd was closed');
-  // b: 3 points in the minute starting at NOW - 20, 6 in the next, then NOW + 100 and + 110.
-  t.same(await minute('b'), [3, 6], 'finished minutes of b are written, its current one is held back');
+  // b: 3 points in the minute starting at NOW - 20, 6 in the next, then NOW + 100 and + 110. b has
+  // held writes back since its first batch (clock 1000), so its deadline has passed too.
+  t.same(await minute('b'), [3, 6, 1], 'b is written up to its current minute, as far as it got');
   files.writeBatch(['stats.b.count'], [NOW + 110], [1], NOW + 110);
+  t.same(await minute('b'), [3, 6, 1], 'the next point of that minute is held back afresh');
   t.same(files.close(), []);
   t.same(await minute('b'), [3, 6, 2], 'close() writes what the open file held back');
 });
@@ -115,34 +117,55 @@ t.test('with deferMs 0 the fast path writes every archive at once', async (t) =>
   t.same((await fetch(file, NOW - 86_400, NOW + 600, NOW + 600, '10m'))!.values.filter((v) => v !== null), [12]);
 });
 
-t.test('a file leaving the fast path hands the general path its bases on disk and its held-back slots', async (t) => {
+t.test('a run outlives its fd: bases, cached bucket and held-back slots carry over to the next open', async (t) => {
   const dir = scratchDir(t);
   const file = path.join(dir, 'h.wsp');
   await create(file, ARCHIVES, { xFilesFactor: 0, aggregationMethod: 'sum', sparse: true });
-  const fd = fs.openSync(file, 'r+');
-  t.teardown(() => fs.closeSync(fd));
-  const state = readHeaderSync(fd, file, undefined, true, true);
-  state.windows![1]![0] = { start: state.header.archives[1]!.offset, bytes: new Uint8Array(24) }; // as a general-path read leaves them
+  const onDisk = () => fs.readFileSync(file);
+  let fd = fs.openSync(file, 'r+');
+  const state = readHeaderSync(fd, file);
   const runs = new FastRuns();
-  const run = runs.take(state);
+  const run = runs.take(state.header, state.bases);
   t.equal(runs.live, 1);
+  t.equal(runs.take(state.header, state.bases).layout, run.layout, 'files of one header share one layout');
   // An empty file: the first points set every archive's base; the coarser archives' writes are held.
   fastWrite(run, fd, file, [[NOW + 10, 2], [NOW, 1]], NOW + 10, 1);
-  const onDisk = () => {
-    const b = Buffer.alloc(fs.fstatSync(fd).size);
-    fs.readSync(fd, b, 0, b.length, 0);
-    return b;
-  };
+  fs.closeSync(fd);
+  t.ok(holdsWrites(run), 'the coarser archives are held back');
   const before = onDisk();
-  runs.give(run, state);
-  t.equal(runs.live, 0);
-  const minute = NOW - (NOW % 60);
-  const tenMinutes = NOW - (NOW % 600);
-  t.same(state.bases, [NOW - (NOW % 10), minute, tenMinutes], 'the bases the fast path set');
-  t.equal(state.deferred!.size, 2, 'one held-back slot per coarser archive');
-  t.ok(onDisk().equals(before), 'giving back wrote nothing');
-  flushDeferred(fd, state);
+  fd = fs.openSync(file, 'r+');
+  t.teardown(() => fs.closeSync(fd));
+  fastWrite(run, fd, file, [[NOW + 20, 4]], NOW + 20, 1);
+  t.equal((await fetch(file, NOW - 3000, NOW + 60, NOW + 60, '1m'))!.values.filter((v) => v !== null).length, 0, 'the minute is still held back');
+  t.notOk(onDisk().equals(before), 'the finest archive took the new point');
+  writeHeld(run, fd, file);
+  t.notOk(holdsWrites(run));
   const r = (await fetch(file, NOW - 3000, NOW + 60, NOW + 60, '1m'))!.values.filter((v) => v !== null);
-  t.same(r, [3], 'the held-back minute reached the disk through the general path');
-  t.same(state.windows!.every(([a, b]) => a === null && b === null), true, 'no cached bytes are kept');
+  t.same(r, [7], 'the minute bucket summed across the close and reopen');
+  runs.give(run);
+  t.equal(runs.live, 1);
+  t.equal(runs.metadataOf(run.layout).length, 16, 'the metadata bytes of the shared header');
+  t.ok(Buffer.from(runs.metadataOf(run.layout)).equals(onDisk().subarray(0, 16)), 'as on disk');
+});
+
+t.test('a file replaced by another program while its fd is closed: held-back slots are dropped, never written into the new file', async (t) => {
+  if (!needWhisperPy(t, true)) return;
+  const dir = scratchDir(t);
+  let clock = 0;
+  const files = new StoreFiles({ dataDir: dir, rules: RULES, maxOpenFiles: 0, deferMs: 60_000, revalidateMs: 1e12, clock: () => clock });
+  t.teardown(() => files.close());
+  files.writeBatch(['stats.r.count'], [NOW], [5], NOW);
+  t.equal(files.openFiles, 0, 'no fd kept (budget 0)');
+  const file = path.join(dir, 'stats/r/count.wsp');
+  t.equal(run('/usr/bin/whisper-resize', [file, '10s:2h', '1m:2d', '10m:60d', '--nobackup']).status, 0, 'whisper-resize ran');
+  const resized = fs.readFileSync(file);
+  clock += 61_000;
+  files.writeBatch(['stats.other.count'], [NOW + 10], [1], NOW + 10);
+  t.ok(fs.readFileSync(file).equals(resized), 'the deadline passed: nothing was written into the new file');
+  files.writeBatch(['stats.r.count'], [NOW + 10], [6], NOW + 10);
+  t.same(files.close(), []);
+  const tenSeconds = (await fetch(file, NOW - 60, NOW + 20, NOW + 20))!.values.filter((v) => v !== null);
+  // whisper-resize keeps what it fetches relative to the wall clock, so the 2023 point is gone; a
+  // write with the old file's run (base NOW) would land where the new, empty archive never looks.
+  t.same(tenSeconds, [6], 'the header of the new file was read before writing to it');
 });
