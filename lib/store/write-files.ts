@@ -94,6 +94,8 @@ export class StoreFiles {
   /** Entries holding an open fd, least recently used first. */
   private readonly open = new Map<string, Entry>();
   private batch = 0;
+  /** No kept fd can be given to another file before this batch (see keepOpen). */
+  private evictableAt = 0;
 
   constructor(options: StoreFilesOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -286,8 +288,15 @@ export class StoreFiles {
   /** Keeps `fd` open for the next batches if the budget allows (evicting an idle file if needed). */
   private keepOpen(name: string, entry: Entry, fd: number): boolean {
     if (this.open.size >= this.maxOpen) {
+      // Until the least recently used file has been idle long enough, none has: skip the look
+      // (a Map's first entry is found past every deleted one, and a flush can ask 100,000 times).
+      if (this.batch < this.evictableAt) return false;
       const oldest = this.open.entries().next();
-      if (oldest.done || this.batch - oldest.value[1].lastBatch < IDLE_BATCHES) return false;
+      if (oldest.done) return false;
+      if (this.batch - oldest.value[1].lastBatch < IDLE_BATCHES) {
+        this.evictableAt = oldest.value[1].lastBatch + IDLE_BATCHES;
+        return false;
+      }
       this.closeFd(oldest.value[0], oldest.value[1]);
     }
     if (this.maxOpen === 0) return false;
