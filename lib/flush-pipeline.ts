@@ -42,18 +42,6 @@ async function inSlices(work: (budget: number) => boolean, budget = 256): Promis
   }
 }
 
-/** Point objects from columns, made in slices so a big flush does not hold the event loop. */
-export async function toPointsInSlices(c: PointColumns): Promise<MetricPoint[]> {
-  const out: MetricPoint[] = [];
-  let i = 0;
-  await inSlices((budget) => {
-    const end = Math.min(c.names.length, i + budget * 16);
-    for (; i < end; i++) out.push({ name: c.names[i]!, value: c.values[i]!, timestamp: c.timestamps[i]! });
-    return i === c.names.length;
-  });
-  return out;
-}
-
 interface FlushTiming {
   named: number;
   longestSlice: number;

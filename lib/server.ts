@@ -14,7 +14,7 @@ import { CarbonListener } from './carbon/listen.js';
 import { Forwarder } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter } from './store/writer.js';
-import { FlushPipeline, toPointsInSlices, type Logger, type PointStore } from './flush-pipeline.js';
+import { FlushPipeline, type Logger, type PointStore } from './flush-pipeline.js';
 import { loadStorageRules } from './config/storage-rules.js';
 import { createTracelogSource, type TracelogSource } from './tracelog/source.js';
 import { VERSION } from './version.js';
@@ -28,8 +28,7 @@ export async function openWhisperStore(config: SottoConfig): Promise<PointStore>
   const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
   return {
     write: (points, now) => writer.write(points, now),
-    // The writer takes point objects: made in slices, so a big flush does not hold the event loop.
-    writeColumns: async (columns, now) => writer.write(await toPointsInSlices(columns), now),
+    writeColumns: (columns, now) => writer.writeColumns(columns, now),
     reload: async () => writer.setRules(await loadStorageRules(config.storageSchemas, config.storageAggregation)),
     close: () => writer.close(),
   };

@@ -110,6 +110,15 @@ export function fastWrite(run: FastRun, fd: number, path: string, newestFirst: r
   cachedUpdateMany(run.layout, run.mem, run.at, io, times, values, n, now, holdFrom);
 }
 
+/** fastWrite() of the one point (t, v), t whole seconds. */
+export function fastWriteOne(run: FastRun, fd: number, path: string, t: number, v: number, now: number, holdFrom: number): void {
+  times[0] = t;
+  values[0] = v;
+  io.fd = fd;
+  io.path = path;
+  cachedUpdateMany(run.layout, run.mem, run.at, io, times, values, 1, now, holdFrom);
+}
+
 /** True when `run` has held-back writes. */
 export function holdsWrites(run: FastRun): boolean {
   return run.layout.holds(run.mem, run.at);

@@ -18,7 +18,7 @@ import { readHeaderSync } from '../whisper/file-sync.js';
 import { METADATA_SIZE } from '../whisper/header.js';
 import { CorruptWhisperFile, WhisperException } from '../whisper/errors.js';
 import { preparePoints, type Point } from '../whisper/update-core.js';
-import { FastRuns, fastWrite, forgetContents, holdsWrites, writeHeld, type FastRun } from './file-cache.js';
+import { FastRuns, fastWrite, fastWriteOne, forgetContents, holdsWrites, writeHeld, type FastRun } from './file-cache.js';
 
 export interface StoreFilesOptions {
   dataDir: string;
@@ -53,6 +53,7 @@ export interface FilesReport {
 }
 
 interface Entry {
+  name: string;
   path: string;
   /** Kept open between batches, or -1. */
   fd: number;
@@ -63,6 +64,9 @@ interface Entry {
   run: FastRun | null;
   checkAt: number;
   lastBatch: number;
+  /** During writeBatch(): the index of the metric's first point in the batch (-1 otherwise) and of its others. */
+  first: number;
+  more: number[] | null;
 }
 
 function pointAt(timestamps: ArrayLike<number>, values: ArrayLike<number>, i: number): Point {
@@ -120,26 +124,47 @@ export class StoreFiles {
   writeBatch(names: readonly string[], timestamps: ArrayLike<number>, values: ArrayLike<number>, now: number): FilesReport {
     this.batch++;
     const report: FilesReport = { files: 0, created: [], errors: [] };
-    const groups = new Map<string, number | number[]>();
+    // Grouped by metric on the cached entries themselves (no map per batch): most metrics have
+    // one point per batch and take the single-point path.
+    const order: Entry[] = [];
+    let refused: Set<string> | null = null;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const g = groups.get(name);
-      if (g === undefined) groups.set(name, i);
-      else if (typeof g === 'number') groups.set(name, [g, i]);
-      else g.push(i);
-    }
-    for (const [name, g] of groups) {
-      report.files++;
-      try {
-        let points: Point[];
-        if (typeof g === 'number') points = [pointAt(timestamps, values, g)];
-        else {
-          points = new Array(g.length);
-          for (let k = 0; k < g.length; k++) points[k] = pointAt(timestamps, values, g[k]!);
+      let entry = this.entries.get(name);
+      if (entry === undefined) {
+        try {
+          entry = this.newEntry(name);
+        } catch (err) {
+          if (!(refused ??= new Set()).has(name)) {
+            refused.add(name);
+            report.files++;
+            report.errors.push([name, (err as Error).message]);
+          }
+          continue;
         }
-        this.writeOne(name, preparePoints(points), now, report);
+      }
+      if (entry.first < 0) {
+        entry.first = i;
+        order.push(entry);
+      } else (entry.more ??= []).push(i);
+    }
+    for (const entry of order) {
+      report.files++;
+      const { first, more } = entry;
+      entry.first = -1;
+      entry.more = null;
+      try {
+        const t = timestamps[first]!;
+        if (more === null) {
+          if (!Number.isFinite(t)) throw new Error(`timestamp ${t} is not a finite number`);
+          this.writeOne(entry, null, Math.trunc(t), +values[first]!, now, report);
+        } else {
+          const points: Point[] = [pointAt(timestamps, values, first)];
+          for (const k of more) points.push(pointAt(timestamps, values, k));
+          this.writeOne(entry, preparePoints(points), 0, 0, now, report);
+        }
       } catch (err) {
-        report.errors.push([name, (err as Error).message]);
+        report.errors.push([entry.name, (err as Error).message]);
       }
     }
     this.flushDue(this.clock(), report);
@@ -190,12 +215,15 @@ export class StoreFiles {
     }
   }
 
-  private writeOne(name: string, points: Point[], now: number, report: FilesReport): void {
-    let entry = this.entries.get(name);
-    if (entry === undefined) {
-      entry = { path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0 };
-      this.entries.set(name, entry);
-    }
+  private newEntry(name: string): Entry {
+    const entry: Entry = { name, path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0, first: -1, more: null };
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  /** update_many of `newestFirst` (as preparePoints() returns them), or of the one point (t, v) when null. */
+  private writeOne(entry: Entry, newestFirst: Point[] | null, t: number, v: number, now: number, report: FilesReport): void {
+    const name = entry.name;
     entry.lastBatch = this.batch;
     let fd = entry.fd;
     let transient = false;
@@ -210,7 +238,8 @@ export class StoreFiles {
         transient = !this.keepOpen(name, entry, fd);
       }
       const run = entry.run!;
-      fastWrite(run, fd, entry.path, points, now, this.holdFrom);
+      if (newestFirst === null) fastWriteOne(run, fd, entry.path, t, v, now, this.holdFrom);
+      else fastWrite(run, fd, entry.path, newestFirst, now, this.holdFrom);
       if (holdsWrites(run)) {
         const deadline = this.dirty.get(name);
         if (deadline === undefined) this.dirty.set(name, this.clock() + this.deferMs);

@@ -70,22 +70,29 @@ function spawnWorker(init: WorkerInit): Worker {
 /** Points packed per message to the workers (and per event-loop turn). */
 const CHUNK = 4096;
 
-/** Packs points[start, end) for the workers; names that cannot be sent are reported as errors. */
-function pack(points: readonly MetricPoint[], start: number, end: number, report: WriteReport) {
+/** A batch as columns: point i is (names[i], timestamps[i], values[i]). */
+export interface WriteColumns {
+  names: readonly unknown[];
+  timestamps: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/** Packs points [start, end) of `c` for the workers; names that cannot be sent are reported as errors. */
+function pack(c: WriteColumns, start: number, end: number, report: WriteReport) {
   const names: string[] = [];
   const timestamps = new Float64Array(end - start);
   const values = new Float64Array(end - start);
   let n = 0;
   for (let i = start; i < end; i++) {
-    const p = points[i]!;
+    const name = c.names[i];
     // '\n' separates names on the way to the workers; such a name is invalid anyway.
-    if (typeof p.name !== 'string' || p.name.includes('\n')) {
-      report.errors.push({ name: String(p.name), message: `invalid metric name ${JSON.stringify(p.name)}: contains a control character` });
+    if (typeof name !== 'string' || name.includes('\n')) {
+      report.errors.push({ name: String(name), message: `invalid metric name ${JSON.stringify(name)}: contains a control character` });
       continue;
     }
-    names.push(p.name);
-    timestamps[n] = p.timestamp;
-    values[n] = p.value;
+    names.push(name);
+    timestamps[n] = c.timestamps[i]!;
+    values[n] = c.values[i]!;
     n++;
   }
   return { names, timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
@@ -169,22 +176,28 @@ export class WhisperWriter {
    * Writes a batch. `now` (unix seconds, default the current time) decides which archive takes
    * each point, as whisper.py's update_many does; points of one metric keep their order.
    */
-  async write(points: readonly MetricPoint[], now: number = Math.floor(Date.now() / 1000)): Promise<WriteReport> {
+  write(points: readonly MetricPoint[], now?: number): Promise<WriteReport> {
+    return this.writeColumns({ names: points.map((p) => p.name), timestamps: points.map((p) => p.timestamp), values: points.map((p) => p.value) }, now);
+  }
+
+  /** write() for a batch given as columns (no object per point: what the collector's flushes use). */
+  async writeColumns(columns: WriteColumns, now: number = Math.floor(Date.now() / 1000)): Promise<WriteReport> {
     if (this.closing) throw new Error('WhisperWriter is closed');
     const started = performance.now();
-    const report: WriteReport = { points: points.length, files: 0, created: [], errors: [], ms: 0 };
+    const count = columns.names.length;
+    const report: WriteReport = { points: count, files: 0, created: [], errors: [], ms: 0 };
     let reports: FilesReport[];
     if (this.local) {
-      const { names, timestamps, values } = pack(points, 0, points.length, report);
+      const { names, timestamps, values } = pack(columns, 0, count, report);
       reports = names.length ? [this.local.writeBatch(names, timestamps, values, now)] : [];
     } else {
       // Packed and posted in chunks, yielding to the event loop in between, so a flush of
       // 100,000 points never holds the main thread for long (UDP packets keep coming in).
       const workers = this.ensureWorkers();
       const id = ++this.nextId;
-      for (let start = 0; start < points.length; start += CHUNK) {
+      for (let start = 0; start < count; start += CHUNK) {
         if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-        const { names, timestamps, values } = pack(points, start, Math.min(points.length, start + CHUNK), report);
+        const { names, timestamps, values } = pack(columns, start, Math.min(count, start + CHUNK), report);
         const msg: ToWorker = { type: 'chunk', id, names: names.join('\n'), timestamps, values };
         for (const w of workers) w.post(msg);
       }
