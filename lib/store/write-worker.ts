@@ -1,13 +1,11 @@
-// Worker thread of WhisperWriter: owns a StoreFiles for its shard of the metric names (names are
-// split between workers by a hash, so one file is only ever written by one thread).
+// Worker thread of WhisperWriter: owns a StoreFiles for its shard of the metric names (the main
+// thread splits names between workers by a hash, so one file is only ever written by one thread).
 import { parentPort, workerData } from 'node:worker_threads';
 import { StoreFiles, type FilesReport, type StoreFilesOptions } from './write-files.js';
 import type { StorageRules } from '../config/storage-rules.js';
 
 export interface WorkerInit {
   options: Omit<StoreFilesOptions, 'clock'>;
-  shard: number;
-  shards: number;
 }
 
 export type ToWorker =
@@ -20,17 +18,6 @@ export type FromWorker =
   | { type: 'done'; id: number; report: FilesReport }
   | { type: 'failed'; id: number; message: string }
   | { type: 'closed' };
-
-/** FNV-1a of a string's UTF-16 code units: which shard (worker) owns a metric. */
-export function shardOf(name: string, shards: number): number {
-  if (shards <= 1) return 0;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % shards;
-}
 
 function main(): void {
   const port = parentPort!;
@@ -49,7 +36,6 @@ function main(): void {
       const { names, timestamps, values } = batch;
       const all = msg.names.split('\n');
       for (let i = 0; i < all.length; i++) {
-        if (init.shards > 1 && shardOf(all[i]!, init.shards) !== init.shard) continue;
         names.push(all[i]!);
         timestamps.push(msg.timestamps[i]!);
         values.push(msg.values[i]!);

@@ -77,12 +77,30 @@ export interface WriteColumns {
   values: ArrayLike<number>;
 }
 
-/** Packs points [start, end) of `c` for the workers; names that cannot be sent are reported as errors. */
-function pack(c: WriteColumns, start: number, end: number, report: WriteReport) {
-  const names: string[] = [];
-  const timestamps = new Float64Array(end - start);
-  const values = new Float64Array(end - start);
-  let n = 0;
+/** FNV-1a of a string's UTF-16 code units: which shard (worker) owns a metric. */
+export function shardOf(name: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
+}
+
+interface Packed {
+  names: string[];
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+/**
+ * Packs points [start, end) of `c`, split into `shards` by shardOf() (each worker is sent only its
+ * own); names that cannot be sent are reported as errors.
+ */
+function pack(c: WriteColumns, start: number, end: number, shards: number, report: WriteReport): Packed[] {
+  const parts: (Packed & { n: number })[] = [];
+  for (let s = 0; s < shards; s++) parts.push({ names: [], timestamps: new Float64Array(end - start), values: new Float64Array(end - start), n: 0 });
   for (let i = start; i < end; i++) {
     const name = c.names[i];
     // '\n' separates names on the way to the workers; such a name is invalid anyway.
@@ -90,12 +108,13 @@ function pack(c: WriteColumns, start: number, end: number, report: WriteReport) 
       report.errors.push({ name: String(name), message: `invalid metric name ${JSON.stringify(name)}: contains a control character` });
       continue;
     }
-    names.push(name);
-    timestamps[n] = c.timestamps[i]!;
-    values[n] = c.values[i]!;
-    n++;
+    const part = parts[shards > 1 ? shardOf(name, shards) : 0]!;
+    part.names.push(name);
+    part.timestamps[part.n] = c.timestamps[i]!;
+    part.values[part.n] = c.values[i]!;
+    part.n++;
   }
-  return { names, timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
+  return parts.map((p) => ({ names: p.names, timestamps: p.timestamps.subarray(0, p.n), values: p.values.subarray(0, p.n) }));
 }
 
 class WorkerHandle {
@@ -124,8 +143,8 @@ class WorkerHandle {
     this.worker.on('exit', (code) => fail(new Error(`store writer worker exited (code ${code})`)));
   }
 
-  post(msg: ToWorker): void {
-    if (!this.dead) this.worker.postMessage(msg);
+  post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (!this.dead) this.worker.postMessage(msg, transfer);
   }
 
   request(msg: ToWorker & { id: number }): Promise<FilesReport> {
@@ -166,7 +185,7 @@ export class WhisperWriter {
     for (let i = 0; i < this.workerCount; i++) {
       const w = this.workers[i];
       if (w === undefined || w.dead) {
-        this.workers[i] = new WorkerHandle({ options: this.fileOptions(), shard: i, shards: this.workerCount });
+        this.workers[i] = new WorkerHandle({ options: this.fileOptions() });
       }
     }
     return this.workers;
@@ -188,7 +207,7 @@ export class WhisperWriter {
     const report: WriteReport = { points: count, files: 0, created: [], errors: [], ms: 0 };
     let reports: FilesReport[];
     if (this.local) {
-      const { names, timestamps, values } = pack(columns, 0, count, report);
+      const [{ names, timestamps, values }] = pack(columns, 0, count, 1, report) as [Packed];
       reports = names.length ? [this.local.writeBatch(names, timestamps, values, now)] : [];
     } else {
       // Packed and posted in chunks, yielding to the event loop in between, so a flush of
@@ -197,9 +216,11 @@ export class WhisperWriter {
       const id = ++this.nextId;
       for (let start = 0; start < count; start += CHUNK) {
         if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-        const { names, timestamps, values } = pack(columns, start, Math.min(count, start + CHUNK), report);
-        const msg: ToWorker = { type: 'chunk', id, names: names.join('\n'), timestamps, values };
-        for (const w of workers) w.post(msg);
+        const parts = pack(columns, start, Math.min(count, start + CHUNK), workers.length, report);
+        workers.forEach((w, k) => {
+          const { names, timestamps, values } = parts[k]!;
+          if (names.length) w.post({ type: 'chunk', id, names: names.join('\n'), timestamps, values }, [timestamps.buffer as ArrayBuffer, values.buffer as ArrayBuffer]);
+        });
       }
       reports = await Promise.all(workers.map((w) => w.request({ type: 'write', id, now })));
     }
