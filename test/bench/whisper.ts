@@ -219,6 +219,7 @@ async function benchUpdates(): Promise<void> {
   }
   files.close();
   await writer.close();
+  syscallFloor(1e6 / best.get('py 1')![0]);
   // Same operations, same bytes.
   const same = variants.map((v) => {
     let n = 0;
@@ -226,6 +227,28 @@ async function benchUpdates(): Promise<void> {
     return `${v.label}: ${n}/${FILES}`;
   });
   console.log(`  files byte-identical to whisper.py's after the runs: ${same.join('; ')}`);
+}
+
+/**
+ * What one positioned 12-byte write costs on this machine: a batch of 1 is at least one such write
+ * per point (the point itself), whatever the implementation, which bounds its ratio.
+ */
+function syscallFloor(pyMicrosPerPoint: number): void {
+  const file = path.join(root, 'floor.bin');
+  fs.writeFileSync(file, Buffer.alloc(1 << 16));
+  const fd = fs.openSync(file, 'r+');
+  const point = Buffer.alloc(12);
+  let best = Infinity;
+  for (let rep = 0; rep < 5; rep++) {
+    const started = performance.now();
+    for (let i = 0; i < 20_000; i++) fs.writeSync(fd, point, 0, 12, (i % 4000) * 12);
+    best = Math.min(best, ((performance.now() - started) * 1000) / 20_000);
+  }
+  fs.closeSync(fd);
+  console.log(
+    `  floor: one 12-byte pwrite costs ${best.toFixed(2)} µs here; whisper.py spends ${pyMicrosPerPoint.toFixed(1)} µs per point at batch 1, ` +
+      `so writing each point as it comes cannot beat ${(pyMicrosPerPoint / best).toFixed(1)}x there`,
+  );
 }
 
 async function benchFetch(): Promise<void> {
