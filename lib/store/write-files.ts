@@ -18,6 +18,7 @@ import { readHeaderSync } from '../whisper/file-sync.js';
 import { METADATA_SIZE } from '../whisper/header.js';
 import { CorruptWhisperFile, WhisperException } from '../whisper/errors.js';
 import { preparePoints, type Point } from '../whisper/update-core.js';
+import { FdBudget } from './fd-budget.js';
 import { FastRuns, fastWrite, fastWriteOne, forgetContents, holdsWrites, writeHeld, type FastRun } from './file-cache.js';
 
 export interface StoreFilesOptions {
@@ -85,7 +86,6 @@ const IDLE_BATCHES = 8;
 export class StoreFiles {
   private readonly dataDir: string;
   private readonly maker: FileMaker;
-  private readonly maxOpen: number;
   private readonly revalidateMs: number;
   private readonly deferMs: number;
   /** First archive whose fast-path writes are held back (none with deferMs 0). */
@@ -95,16 +95,14 @@ export class StoreFiles {
   /** Metrics with held-back writes → when they must be written. */
   private readonly dirty = new Map<string, number>();
   private readonly entries = new Map<string, Entry>();
-  /** Entries holding an open fd, least recently used first. */
-  private readonly open = new Map<string, Entry>();
+  /** Entries holding an open fd. */
+  private readonly open: FdBudget<Entry>;
   private batch = 0;
-  /** No kept fd can be given to another file before this batch (see keepOpen). */
-  private evictableAt = 0;
 
   constructor(options: StoreFilesOptions) {
     this.dataDir = path.resolve(options.dataDir);
     this.maker = new FileMaker(options.rules, options.sparse ?? true, options.durable ?? false);
-    this.maxOpen = Math.max(0, options.maxOpenFiles ?? 4096);
+    this.open = new FdBudget(Math.max(0, options.maxOpenFiles ?? 4096), IDLE_BATCHES);
     this.revalidateMs = options.revalidateMs ?? 60_000;
     this.deferMs = Math.max(0, options.deferMs ?? 60_000);
     this.holdFrom = this.deferMs > 0 ? 1 : Infinity;
@@ -229,8 +227,7 @@ export class StoreFiles {
     let transient = false;
     try {
       if (fd >= 0) {
-        this.open.delete(name);
-        this.open.set(name, entry); // most recently used
+        this.open.touch(name, entry);
         if (this.clock() >= entry.checkAt) fd = this.revalidate(name, entry);
       }
       if (fd < 0) {
@@ -316,21 +313,8 @@ export class StoreFiles {
 
   /** Keeps `fd` open for the next batches if the budget allows (evicting an idle file if needed). */
   private keepOpen(name: string, entry: Entry, fd: number): boolean {
-    if (this.open.size >= this.maxOpen) {
-      // Until the least recently used file has been idle long enough, none has: skip the look
-      // (a Map's first entry is found past every deleted one, and a flush can ask 100,000 times).
-      if (this.batch < this.evictableAt) return false;
-      const oldest = this.open.entries().next();
-      if (oldest.done) return false;
-      if (this.batch - oldest.value[1].lastBatch < IDLE_BATCHES) {
-        this.evictableAt = oldest.value[1].lastBatch + IDLE_BATCHES;
-        return false;
-      }
-      this.closeFd(oldest.value[0], oldest.value[1]);
-    }
-    if (this.maxOpen === 0) return false;
+    if (!this.open.admit(name, entry, this.batch, (n, e) => this.closeFd(n, e))) return false;
     entry.fd = fd;
-    this.open.set(name, entry);
     return true;
   }
 
@@ -367,7 +351,7 @@ export class StoreFiles {
       }
     }
     entry.fd = -1;
-    this.open.delete(name);
+    this.open.release(name);
   }
 
   /** Forgets everything about the file but its path (held-back writes included). */
@@ -389,7 +373,7 @@ export class StoreFiles {
   /** Writes what is held back and closes every cached fd. */
   close(): [string, string][] {
     const errors = this.flush();
-    for (const [name, entry] of [...this.open]) this.closeFd(name, entry);
+    for (const [name, entry] of this.open.held()) this.closeFd(name, entry);
     return errors;
   }
 
