@@ -70,10 +70,14 @@ interface Entry {
   more: number[] | null;
 }
 
-function pointAt(timestamps: ArrayLike<number>, values: ArrayLike<number>, i: number): Point {
-  const ts = timestamps[i]!;
+/** A point's timestamp, refused unless finite (whisper.py's int() raises otherwise). */
+function finiteTimestamp(ts: number): number {
   if (!Number.isFinite(ts)) throw new Error(`timestamp ${ts} is not a finite number`);
-  return [ts, values[i]!];
+  return ts;
+}
+
+function pointAt(timestamps: ArrayLike<number>, values: ArrayLike<number>, i: number): Point {
+  return [finiteTimestamp(timestamps[i]!), values[i]!];
 }
 
 /** How often (in batches) cached state of metrics that stopped coming is dropped, and after how many idle batches. */
@@ -152,10 +156,8 @@ export class StoreFiles {
       entry.first = -1;
       entry.more = null;
       try {
-        const t = timestamps[first]!;
         if (more === null) {
-          if (!Number.isFinite(t)) throw new Error(`timestamp ${t} is not a finite number`);
-          this.writeOne(entry, null, Math.trunc(t), +values[first]!, now, report);
+          this.writeOne(entry, null, Math.trunc(finiteTimestamp(timestamps[first]!)), +values[first]!, now, report);
         } else {
           const points: Point[] = [pointAt(timestamps, values, first)];
           for (const k of more) points.push(pointAt(timestamps, values, k));
