@@ -24,7 +24,7 @@ export function cachedUpdateMany(
   flushHeld(layout, mem, at, io);
   const bases: number[] = [];
   for (let i = 0; i < layout.count; i++) bases.push(mem[at + layout.block[i]! + BASE]!);
-  const state: FileState = { header: layout.header, fileSize: -1, bases, windows: null, deferred: null, deferFrom: Infinity };
+  const state: FileState = { header: layout.header, fileSize: -1, bases };
   const newestFirst: Point[] = new Array(n);
   for (let k = 0; k < n; k++) newestFirst[k] = [times[n - 1 - k]!, values[n - 1 - k]!];
   try {

@@ -1,14 +1,12 @@
 // The sync shell: drives the pure Whisper generators with positioned sync I/O on a file
-// descriptor. The store writer's worker uses it with state kept across calls: the parsed header,
-// each archive's base timestamp and, optionally, a window of each archive's most recently read
-// slots (the bucket that propagation reads again at every flush). The cached bytes stay exact
-// because every write goes through here and updates them; another process writing the same file
-// meanwhile is not seen until the caller drops the state (the writer re-checks periodically).
+// descriptor, given the file's parsed header and each archive's base timestamp (kept up to date
+// as the operation writes them). The store writer keeps what it knows of a file across calls in
+// the fast path's runs instead (lib/store/file-cache.ts); this is the general path.
 import fs from 'node:fs';
 import { CorruptWhisperFile } from './errors.js';
 import { decodeHeader, headerBytesNeeded, type Header } from './header.js';
 import { BASE, READ, WRITE, type OpGenerator } from './ops.js';
-import { DeferredSlots, WriteBuffer } from './write-buffer.js';
+import { WriteBuffer } from './write-buffer.js';
 import type { SlotIO } from './fast-update.js';
 
 /** SlotIO on a file descriptor: synchronous positioned reads and writes. */
@@ -43,31 +41,17 @@ interface Window {
   bytes: Uint8Array;
 }
 
-/**
- * Per archive, the last two regions read: a bucket that wraps around the ring's end is read in
- * two parts, and both must stay known for the next flush to need no read.
- */
-type Windows = [Window | null, Window | null];
-
-/** A file's parsed header plus what is known of its contents. */
+/** A file's parsed header plus the archives' base timestamps. */
 export interface FileState {
   header: Header;
   fileSize: number;
   /** Base timestamp of each archive (uint32 in its first slot), -1 while unknown. */
   bases: number[];
-  /** Per archive, the last slots read; null to disable read caching. */
-  windows: Windows[] | null;
-  /**
-   * Writes held back across operations (null: none are). Writes at or after `deferFrom` (the
-   * coarser archives) go here instead of to the disk until flushDeferred() is called.
-   */
-  deferred: DeferredSlots | null;
-  deferFrom: number;
 }
 
 function readExactlySync(fd: number, path: string, offset: number, length: number): Uint8Array {
-  // A plain Uint8Array, not a Buffer: Buffer#slice() makes views, and the cached windows must
-  // be small copies that do not keep a read-ahead buffer alive.
+  // A plain Uint8Array, not a Buffer: Buffer#slice() makes views, and the slices handed to an
+  // operation must be small copies that do not keep a read-ahead buffer alive.
   const buffer = new Uint8Array(length);
   let got = 0;
   while (got < length) {
@@ -85,26 +69,14 @@ function uint32At(bytes: Uint8Array, at: number): number {
 }
 
 /** Reads and checks the header of an open file (one read for usual files). */
-export function readHeaderSync(fd: number, path: string, fileSize = fs.fstatSync(fd).size, cacheReads = false, deferLower = false): FileState {
+export function readHeaderSync(fd: number, path: string, fileSize = fs.fstatSync(fd).size): FileState {
   const firstLength = Math.min(fileSize, FIRST_READ);
   let bytes: Uint8Array = firstLength > 0 ? readExactlySync(fd, path, 0, firstLength) : new Uint8Array(0);
   const needed = headerBytesNeeded(bytes);
   if (needed > bytes.length && needed <= fileSize) bytes = readExactlySync(fd, path, 0, needed);
   const header = decodeHeader(bytes, fileSize, path);
   const bases = header.archives.map((a) => (a.offset + 4 <= bytes.length ? uint32At(bytes, a.offset) : -1));
-  const deferFrom = deferLower && header.archives.length > 1 ? header.archives[1]!.offset : Infinity;
-  return { header, fileSize, bases, windows: cacheReads ? emptyWindows(header) : null, deferred: deferFrom < Infinity ? new DeferredSlots() : null, deferFrom };
-}
-
-/** Writes the held-back slots of `state` to `fd`. */
-export function flushDeferred(fd: number, state: FileState): void {
-  if (state.deferred === null || state.deferred.size === 0) return;
-  for (const run of state.deferred.drain()) writeAllSync(fd, run.data, run.offset);
-}
-
-/** No cached slots for any archive of `header`. */
-export function emptyWindows(header: Header): Windows[] {
-  return header.archives.map(() => [null, null]);
+  return { header, fileSize, bases };
 }
 
 function archiveAt(header: Header, offset: number): number {
@@ -142,28 +114,21 @@ function patchWindow(w: Window | null, offset: number, data: Uint8Array): void {
  * a batch propagates cost one read, not one each.
  */
 export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGenerator<R>): R {
-  const { header, bases, windows } = state;
+  const { header, bases } = state;
   const archives = header.archives;
   const ctx: OpContext = { pending: new WriteBuffer(), diskReads: 0, ahead: null };
   let answer: unknown = undefined;
   for (;;) {
     const step = gen.next(answer);
     if (step.done) {
-      const deferred = state.deferred;
-      for (const run of ctx.pending.drain()) {
-        if (deferred !== null && run.offset >= state.deferFrom) deferred.set(run.offset, run.data);
-        else {
-          writeAllSync(fd, run.data, run.offset);
-          deferred?.remove(run.offset, run.data.length);
-        }
-      }
+      for (const run of ctx.pending.drain()) writeAllSync(fd, run.data, run.offset);
       return step.value;
     }
     const op = step.value;
     if (op.kind === BASE) {
       let base = bases[op.archive]!;
       if (base < 0) {
-        base = uint32At(state.deferred?.get(op.offset) ?? readExactlySync(fd, path, op.offset, 4), 0);
+        base = uint32At(readExactlySync(fd, path, op.offset, 4), 0);
         bases[op.archive] = base;
       }
       answer = base;
@@ -183,13 +148,7 @@ export function runSync<R>(fd: number, path: string, state: FileState, gen: OpGe
       for (let i = 0; i < archives.length; i++) {
         if (archives[i]!.offset === op.offset) bases[i] = uint32At(data, 0);
       }
-      const index = archiveAt(header, op.offset);
-      if (ctx.ahead !== null) patchWindow(ctx.ahead[index]!, op.offset, data);
-      if (windows !== null) {
-        const pair = windows[index]!;
-        patchWindow(pair[0], op.offset, data);
-        patchWindow(pair[1], op.offset, data);
-      }
+      if (ctx.ahead !== null) patchWindow(ctx.ahead[archiveAt(header, op.offset)]!, op.offset, data);
       answer = undefined;
     }
   }
@@ -199,38 +158,21 @@ function within(w: Window | null, offset: number, end: number): w is Window {
   return w !== null && offset >= w.start && end <= w.start + w.bytes.length;
 }
 
-/**
- * `length` bytes at `offset` as the operation sees them: from the file's cached windows, from
- * what this operation read ahead, or from disk (plus held-back and pending writes).
- */
+/** `length` bytes at `offset` as the operation sees them: from what it read ahead, or from disk (plus its pending writes). */
 function readRange(fd: number, path: string, state: FileState, ctx: OpContext, offset: number, length: number): Uint8Array {
   const index = archiveAt(state.header, offset);
   const end = offset + length;
-  const pair = state.windows === null ? null : state.windows[index]!;
-  if (pair !== null) {
-    for (let k = 0; k < 2; k++) {
-      const w = pair[k]!;
-      if (within(w, offset, end)) return w.bytes.slice(offset - w.start, end - w.start);
-    }
-  }
   if (ctx.ahead === null) ctx.ahead = state.header.archives.map(() => null);
   let ahead = ctx.ahead[index]!;
   if (!within(ahead, offset, end)) {
     const archive = state.header.archives[index]!;
     const readEnd = length >= READ_AHEAD || ctx.diskReads++ === 0 ? end : Math.min(archive.offset + archive.size, offset + READ_AHEAD);
     const bytes = readExactlySync(fd, path, offset, readEnd - offset);
-    state.deferred?.overlay(offset, bytes);
     ctx.pending.overlay(offset, bytes);
     ahead = { start: offset, bytes };
     ctx.ahead[index] = ahead;
   }
-  const bytes = ahead.bytes.slice(offset - ahead.start, end - ahead.start);
-  if (pair !== null) {
-    // Remember exactly this region for the next operations (small: one bucket).
-    pair[1] = pair[0];
-    pair[0] = { start: offset, bytes: bytes.slice() };
-  }
-  return bytes;
+  return ahead.bytes.slice(offset - ahead.start, end - ahead.start);
 }
 
 function writeAllSync(fd: number, data: Uint8Array, offset: number): void {

@@ -38,7 +38,7 @@ async function allOperations(file: string): Promise<unknown[]> {
   await attempt(() => {
     const fd = fs.openSync(file, 'r+');
     try {
-      const state = readHeaderSync(fd, file, undefined, true);
+      const state = readHeaderSync(fd, file);
       runSync(fd, file, state, updateManyOps(state.header, preparePoints([[NOW - 7, 4]]), NOW));
     } finally {
       fs.closeSync(fd);

@@ -197,12 +197,12 @@ async function runSotto(seq: Sequence, file: string): Promise<SequenceResult> {
   return { errors, fetches };
 }
 
-/** The same operations through the sync shell (the store writer's path), on one open fd. */
+/** The same operations through the sync shell (the general path), on one open fd with its state kept across them. */
 async function runSottoSync(seq: Sequence, file: string): Promise<void> {
   await create(file, seq.archives, { xFilesFactor: unhex(seq.xff), aggregationMethod: seq.method, sparse: true });
   const fd = fs.openSync(file, 'r+');
   try {
-    const state = readHeaderSync(fd, file, undefined, true);
+    const state = readHeaderSync(fd, file);
     for (const op of seq.ops) {
       try {
         if (op.op === 'update') {
