@@ -2,9 +2,8 @@
 // fresh on every request, so a flushed point is visible at once). Names become paths only
 // through paths.ts, so no query can read outside the data directory.
 import fs from 'node:fs';
-import { readHeaderSync } from '../whisper/file-sync.js';
-import { chooseArchive } from '../whisper/fetch-core.js';
-import type { ArchiveInfo, Header } from '../whisper/header.js';
+import { fetchOpen, readHeaderFd, type OpenWhisper } from '../whisper/fetch-fd.js';
+import type { FetchResult } from '../whisper/fetch-core.js';
 import type { Series } from '../types.js';
 import type { FetchedSeries } from '../render/context.js';
 import { metricNameProblem, metricPath } from './paths.js';
@@ -17,104 +16,10 @@ export interface ReaderOptions extends IndexOptions {
   openFiles?: number;
 }
 
-interface OpenFile {
-  fd: number;
-  header: Header;
-  /**
-   * Each archive's base timestamp (its first slot's) as last read, 0 while unknown. A base only
-   * ever moves by whole turns of its ring, which leaves every slot where it was: see fetchArchive.
-   */
-  bases: number[];
+interface OpenFile extends OpenWhisper {
   ino: number;
   size: number;
   checkedAt: number;
-}
-
-interface Fetched {
-  start: number;
-  end: number;
-  step: number;
-  values: (number | null)[];
-}
-
-const POINT_SIZE = 12;
-/** Reused for every read (fetches are synchronous): no buffer per fetch. */
-let scratch = new Uint8Array(64 * 1024);
-
-function readAt(fd: number, length: number, position: number, into: number): void {
-  let got = 0;
-  while (got < length) {
-    const n = fs.readSync(fd, scratch, into + got, length - got, position + got);
-    if (n === 0) throw Object.assign(new Error(`Whisper file ends before byte ${position + length}`), { code: 'ETRUNCATED' });
-    got += n;
-  }
-}
-
-function readBase(file: OpenFile, archive: ArchiveInfo): number {
-  readAt(file.fd, 4, archive.offset, 0);
-  return ((scratch[0] << 24) | (scratch[1] << 16) | (scratch[2] << 8) | scratch[3]) >>> 0;
-}
-
-const pyMod = (a: number, b: number): number => ((a % b) + b) % b;
-
-/**
- * whisper.py's __archive_fetch of (fromInterval, untilInterval] from one archive, given its base:
- * the slots read (one range, or two around the ring's end), each value kept only where the slot
- * holds the expected timestamp. Returns the values and whether any slot matched.
- */
-function readSlots(file: OpenFile, archive: ArchiveInfo, base: number, fromInterval: number, untilInterval: number): { values: (number | null)[]; matched: boolean } {
-  const step = archive.secondsPerPoint;
-  const slot = (interval: number): number => archive.offset + pyMod(Math.floor((interval - base) / step) * POINT_SIZE, archive.size);
-  const fromOffset = slot(fromInterval);
-  const untilOffset = slot(untilInterval);
-  const archiveEnd = archive.offset + archive.size;
-  const first = fromOffset < untilOffset ? untilOffset - fromOffset : archiveEnd - fromOffset;
-  const second = fromOffset < untilOffset ? 0 : untilOffset - archive.offset;
-  if (scratch.length < first + second) scratch = new Uint8Array(first + second);
-  readAt(file.fd, first, fromOffset, 0);
-  if (second > 0) readAt(file.fd, second, archive.offset, first);
-  const count = Math.floor((first + second) / POINT_SIZE);
-  const view = new DataView(scratch.buffer, 0, count * POINT_SIZE);
-  const values: (number | null)[] = new Array(count);
-  let matched = false;
-  let expected = fromInterval;
-  for (let i = 0, at = 0; i < count; i++, at += POINT_SIZE) {
-    if (view.getUint32(at) === expected) {
-      values[i] = view.getFloat64(at + 4);
-      matched = true;
-    } else values[i] = null;
-    expected += step;
-  }
-  return { values, matched };
-}
-
-/**
- * whisper.py's fetch(from, until, now) on an open file, reading the slots with one pread. The
- * base timestamp comes from the last fetch: a base read earlier is either still right or off by
- * whole turns of the ring (every slot in the same place: the answer is the same), or the file was
- * replaced by one with other bases — and then no slot holds its expected timestamp. So when no
- * slot matched, the base is read again and, if it changed, the slots too: the answer is always
- * the one a fresh whisper.fetch gives.
- */
-function fetchArchive(file: OpenFile, fromTime: number, untilTime: number, now: number): Fetched | null {
-  const choice = chooseArchive(file.header, fromTime, untilTime, now);
-  if (choice === null) return null;
-  const archive = file.header.archives[choice.index];
-  const step = archive.secondsPerPoint;
-  const fromInterval = Math.trunc(choice.fromTime - pyMod(choice.fromTime, step)) + step;
-  let untilInterval = Math.trunc(choice.untilTime - pyMod(choice.untilTime, step)) + step;
-  if (fromInterval === untilInterval) untilInterval += step; // a zero-length range still gets one point
-  const known = file.bases[choice.index];
-  let base = known || readBase(file, archive);
-  let result = base === 0 ? null : readSlots(file, archive, base, fromInterval, untilInterval);
-  if (known && !result!.matched) {
-    base = readBase(file, archive);
-    if (base !== known) result = base === 0 ? null : readSlots(file, archive, base, fromInterval, untilInterval);
-  }
-  file.bases[choice.index] = base;
-  // an archive never written to: whisper.py answers a None per step
-  const values = result ? result.values : new Array<null>(Math.floor((untilInterval - fromInterval) / step)).fill(null);
-  return { start: fromInterval, end: untilInterval, step, values };
 }
 
 /**
@@ -123,7 +28,8 @@ function fetchArchive(file: OpenFile, fromTime: number, untilTime: number, now: 
  * than open + fstat + header read + close through the thread pool (sumSeries over 1,000 files:
  * a few ms of I/O instead of ~200 ms). A cached file is re-checked (stat: same inode and size)
  * at most every `revalidateMs`, so a file replaced by resize or re-creation is re-opened; the
- * ring's base timestamps are re-read on every fetch, so new points are always seen.
+ * slots are read on every fetch, so new points are always seen (a base timestamp is reused
+ * only while it still finds them: see fetchOpen).
  */
 class OpenFiles {
   private readonly files = new Map<string, OpenFile>();
@@ -148,8 +54,8 @@ class OpenFiles {
     }
     try {
       const st = fs.fstatSync(fd);
-      const header = readHeaderSync(fd, file, st.size).header;
-      const entry = { fd, header, bases: header.archives.map(() => 0), ino: st.ino, size: st.size, checkedAt: this.clock() };
+      const { header, bases } = readHeaderFd(fd, file, st.size);
+      const entry = { fd, path: file, header, bases, ino: st.ino, size: st.size, checkedAt: this.clock() };
       if (this.max > 0) {
         if (this.files.size >= this.max) this.evict(this.files.keys().next().value as string);
         this.files.set(file, entry);
@@ -191,10 +97,10 @@ class OpenFiles {
     return entry;
   }
 
-  fetch(file: string, from: number, until: number, now: number): Fetched | null {
+  fetch(file: string, from: number, until: number, now: number): FetchResult | null {
     const entry = this.get(file);
     try {
-      return fetchArchive(entry, Math.trunc(from), Math.trunc(until), Math.trunc(now));
+      return fetchOpen(entry, Math.trunc(from), Math.trunc(until), Math.trunc(now));
     } finally {
       if (!this.files.has(file)) fs.closeSync(entry.fd);
     }
@@ -277,7 +183,8 @@ export class MetricReader {
       return null;
     }
     if (!result) return null;
-    return { name, start: result.start, end: result.end, step: result.step, values: result.values };
+    const [start, end, step] = result.timeInfo;
+    return { name, start, end, step, values: result.values };
   }
 
   /** Every leaf matching a path expression, fetched (the render core's FetchFn). */

@@ -13,7 +13,8 @@ import fsp from 'node:fs/promises';
 import { InvalidTimestamp } from './errors.js';
 import { encodeMetadata, type Header } from './header.js';
 import { FdIO, readHeaderSync, runSync, type FileState } from './file-sync.js';
-import { fetchOps, type FetchResult } from './fetch-core.js';
+import type { FetchResult } from './fetch-core.js';
+import { fetchOpen, learntBases, readHeaderFd } from './fetch-fd.js';
 import { fastEligible, fastUpdateMany } from './fast-update.js';
 import { BASE, layoutOf } from './layout.js';
 import { preparePoints, updateManyOps, updateOps, type Point } from './update-core.js';
@@ -126,19 +127,14 @@ function updateManyBody(path: string, points: readonly (readonly [number, number
   };
 }
 
-function fetchBody(
-  path: string,
-  fromTime: number,
-  untilTime?: number | null,
-  now?: number | null,
-  archiveToSelect?: string | number | null,
-): Body<FetchResult | null> {
-  return (fd, state) => {
-    const n = now ?? currentTime();
-    const from = wholeSeconds(fromTime, 'from time');
-    const until = wholeSeconds(untilTime ?? n, 'until time');
-    return runSync(fd, path, state, fetchOps(state.header, from, until, n, archiveToSelect));
-  };
+/** whisper.py's fetch on an open descriptor (see fetch-fd.ts). */
+function fetchFd(fd: number, path: string, fromTime: number, untilTime?: number | null, now?: number | null, archiveToSelect?: string | number | null): FetchResult | null {
+  const n = now ?? currentTime();
+  const from = wholeSeconds(fromTime, 'from time');
+  const until = wholeSeconds(untilTime ?? n, 'until time');
+  const st = fs.fstatSync(fd);
+  const { header, bases } = readHeaderFd(fd, path, st.size);
+  return fetchOpen({ fd, path, header, bases: learntBases(path, st.ino, st.size, bases) }, from, until, n, archiveToSelect);
 }
 
 function setAggregationBody(method: string | null, xFilesFactor: number | string | null): Body<{ aggregationMethod: AggregationMethod; xFilesFactor: number }> {
@@ -179,7 +175,12 @@ export async function fetch(
   now?: number | null,
   archiveToSelect?: string | number | null,
 ): Promise<FetchResult | null> {
-  return withFile(path, 'r', fetchBody(path, fromTime, untilTime, now, archiveToSelect));
+  const fh = await fsp.open(path, 'r');
+  try {
+    return fetchFd(fh.fd, path, fromTime, untilTime, now, archiveToSelect);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -219,7 +220,12 @@ export function fetchSync(
   now?: number | null,
   archiveToSelect?: string | number | null,
 ): FetchResult | null {
-  return withFileSync(path, 'r', fetchBody(path, fromTime, untilTime, now, archiveToSelect));
+  const fd = fs.openSync(path, 'r');
+  try {
+    return fetchFd(fd, path, fromTime, untilTime, now, archiveToSelect);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** info(), synchronously. */

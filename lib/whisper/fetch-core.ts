@@ -1,7 +1,9 @@
-// whisper.py's fetch() (file_fetch + __archive_fetch) as a pure generator (see ops.ts).
+// whisper.py's fetch() (file_fetch + __archive_fetch) as pure functions: which archive answers,
+// which intervals, which bytes of the file hold them, and what those bytes say. The reading is
+// done by fetch-fd.ts.
 import { InvalidGranularity, InvalidTimeInterval } from './errors.js';
 import { POINT_SIZE, type ArchiveInfo, type Header } from './header.js';
-import { baseOp, pyMod, readBetween, slotOffset, type OpGenerator } from './ops.js';
+import { pyMod, slotOffset } from './ops.js';
 import { parseRetentionDef } from './retention.js';
 
 /** What whisper.py's fetch returns: ((fromInterval, untilInterval, step), values). */
@@ -50,48 +52,48 @@ export function chooseArchive(
   return { index, fromTime, untilTime };
 }
 
-/** whisper.py fetch() given the header; `now`, `fromTime`, `untilTime` already whole seconds. */
-export function* fetchOps(
-  header: Header,
-  fromTime: number,
-  untilTime: number,
-  now: number,
-  archiveToSelect?: string | number | null,
-): OpGenerator<FetchResult | null> {
-  const choice = chooseArchive(header, fromTime, untilTime, now, archiveToSelect);
-  if (choice === null) return null;
-  return yield* archiveFetch(header.archives[choice.index]!, choice.index, choice.fromTime, choice.untilTime);
-}
-
-/** whisper.py __archive_fetch: the slots after `fromTime`'s up to and including `untilTime`'s. */
-export function* archiveFetch(archive: ArchiveInfo, index: number, fromTime: number, untilTime: number): OpGenerator<FetchResult> {
-  const step = archive.secondsPerPoint;
+/** whisper.py __archive_fetch's intervals: the slots after `fromTime`'s up to and including `untilTime`'s, as [from, until). */
+export function fetchIntervals(step: number, fromTime: number, untilTime: number): [number, number] {
   const fromInterval = Math.trunc(fromTime - pyMod(fromTime, step)) + step;
   let untilInterval = Math.trunc(untilTime - pyMod(untilTime, step)) + step;
   if (fromInterval === untilInterval) untilInterval += step; // a zero-length range still gets one point
-
-  const base: number = yield baseOp(index, archive);
-  if (base === 0) {
-    const points = Math.floor((untilInterval - fromInterval) / step);
-    return { timeInfo: [fromInterval, untilInterval, step], values: new Array<null>(points).fill(null) };
-  }
-  const fromOffset = slotOffset(archive, base, fromInterval);
-  const untilOffset = slotOffset(archive, base, untilInterval);
-  const series: Uint8Array = yield readBetween(archive, fromOffset, untilOffset);
-  return { timeInfo: [fromInterval, untilInterval, step], values: decodeSeries(series, fromInterval, step) };
+  return [fromInterval, untilInterval];
 }
 
-/** Values of consecutive slots read from `fromInterval` on: null where the stored timestamp is not the expected one. */
-export function decodeSeries(series: Uint8Array, fromInterval: number, step: number): (number | null)[] {
+/**
+ * The bytes holding [fromInterval, untilInterval) of an archive whose first slot holds `base`:
+ * `first` bytes at `offset`, then `second` bytes at the archive's start when the range wraps
+ * around the ring's end (whisper.py reads exactly these).
+ */
+export function slotBytes(archive: ArchiveInfo, base: number, fromInterval: number, untilInterval: number): { offset: number; first: number; second: number } {
+  const fromOffset = slotOffset(archive, base, fromInterval);
+  const untilOffset = slotOffset(archive, base, untilInterval);
+  if (fromOffset < untilOffset) return { offset: fromOffset, first: untilOffset - fromOffset, second: 0 };
+  return { offset: fromOffset, first: archive.offset + archive.size - fromOffset, second: untilOffset - archive.offset };
+}
+
+/** An archive never written to (base 0): whisper.py answers a None per step. */
+export function emptyValues(fromInterval: number, untilInterval: number, step: number): null[] {
+  return new Array<null>(Math.floor((untilInterval - fromInterval) / step)).fill(null);
+}
+
+/**
+ * Values of the consecutive slots in bytes[0, length) read from `fromInterval` on: null where the
+ * stored timestamp is not the expected one. `matched`: whether any slot held its expected time.
+ */
+export function decodeSlots(bytes: Uint8Array, length: number, fromInterval: number, step: number): { values: (number | null)[]; matched: boolean } {
+  const count = Math.floor(length / POINT_SIZE);
   // One DataView for the whole series: V8 inlines its big-endian reads (faster than byte math here).
-  const view = new DataView(series.buffer, series.byteOffset, series.byteLength);
-  const count = Math.floor(series.length / POINT_SIZE);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, count * POINT_SIZE);
   const values: (number | null)[] = new Array(count);
+  let matched = false;
   let expected = fromInterval;
-  for (let i = 0; i < count; i++) {
-    const at = i * POINT_SIZE;
-    values[i] = view.getUint32(at) === expected ? view.getFloat64(at + 4) : null;
+  for (let i = 0, at = 0; i < count; i++, at += POINT_SIZE) {
+    if (view.getUint32(at) === expected) {
+      values[i] = view.getFloat64(at + 4);
+      matched = true;
+    } else values[i] = null;
     expected += step;
   }
-  return values;
+  return { values, matched };
 }

@@ -1,6 +1,6 @@
 // The I/O protocol between the pure Whisper algorithms and the file shells.
 //
-// update, update_many and fetch are written as generators that never touch a file: they yield
+// update and update_many are written as generators that never touch a file: they yield
 // what they need (read these bytes, write these bytes, tell me this archive's base timestamp) and
 // get the answer back from whichever shell drives them: the async FileHandle shell (the public
 // API) or the sync fd shell (the store writer's worker, with cached headers and bases). The same

@@ -88,3 +88,24 @@ t.test('resize into a new file leaves the original alone', async (t) => {
   t.ok(again.includes(`Removing previous temporary database file: ${f}.tmp`));
   await t.rejects(resize(path.join(dir, 'missing.wsp'), [[60, 10]]), /does not exist/);
 });
+
+t.test('a file rewritten in place (same inode and size, other base timestamps) is fetched afresh', async (t) => {
+  const dir = scratchDir(t);
+  const a = path.join(dir, 'a.wsp');
+  const b = path.join(dir, 'b.wsp');
+  // The first archive is larger than the first header read: the second one's base is not in it.
+  for (const f of [a, b]) await create(f, [[60, 400], [600, 100]], { xFilesFactor: 0 });
+  // Older than the first archive's 400 minutes: each lands in the 10-minute archive and sets its base.
+  updateSync(a, 1, NOW - 30_000, NOW);
+  updateSync(b, 2, NOW - 27_000, NOW);
+  const before = fetchSync(a, NOW - 40_000, NOW, NOW)!;
+  t.equal(before.timeInfo[2], 600, 'the 10-minute archive answers');
+  t.same(before.values.filter((v) => v !== null), [1]);
+  const ino = fs.statSync(a).ino;
+  fs.writeFileSync(a, fs.readFileSync(b)); // truncates and rewrites the same inode
+  t.equal(fs.statSync(a).ino, ino);
+  const fresh = fetchSync(b, NOW - 40_000, NOW, NOW)!;
+  t.same(fresh.values.filter((v) => v !== null), [2]);
+  t.same(fetchSync(a, NOW - 40_000, NOW, NOW), fresh, 'the base learnt from the old file is not trusted');
+  t.same(await fetch(a, NOW - 40_000, NOW, NOW), fresh);
+});
