@@ -61,7 +61,7 @@ export function renderJson(data: RenderSeries[], opts: JsonOptions = {}): Uint8A
   // the hot path: bytes written point by point (no per-point arrays or strings)
   let points = 0;
   for (const s of data) points += s.values.length;
-  const out = new JsonBytes(256 * data.length + 32 * points);
+  const out = new JsonBytes(256 * data.length + 36 * points); // `[v, t], ` with a 17-digit float is ~35 bytes
   out.ascii('[');
   let first = true;
   for (const s of data) {

@@ -4,11 +4,13 @@
 //
 //   npm run bench:ingest            (builds first; BENCH_SECONDS=2 per step by default)
 //   BENCH_ONLY=100k                  only the 100,000-key flush (BENCH_ONLY=sustained: only step 1)
-//   BENCH_DAEMONS=sotto              only sotto (default: sotto,etsy)
+//   BENCH_DAEMONS=sotto              only sotto (default: sotto,etsy,bare)
 //
 // 1. Sustained lines/s with < 0.1 % loss: counters and timers, 1 and 20 lines per packet. A
 //    paced sender (C with sendmmsg when gcc is there, else Python) in its own process; the rate
-//    rises until a step loses more than 0.1 %, then a short bisection.
+//    rises until a step loses more than 0.1 %, then a short bisection. "bare" is a node:dgram
+//    socket that only counts packets (same receive buffer): the ceiling for any Node receiver on
+//    this machine today, which the issue's 1-line target is defined against (80 % of it).
 // 2. A 100,000-key flush (Whisper writes included) while packets keep arriving: sotto's own
 //    per-flush timing (debug log) and the loss meanwhile.
 // 3. RSS with 100,000 active keys, sotto and etsy.
@@ -26,7 +28,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const RCVBUF = 8 << 20;
 const LOSS_LIMIT = 0.001;
 const ONLY = process.env.BENCH_ONLY ?? '';
-const DAEMONS = (process.env.BENCH_DAEMONS ?? 'sotto,etsy').split(',');
+const DAEMONS = (process.env.BENCH_DAEMONS ?? 'sotto,etsy,bare').split(',');
 const work = mkdtempSync(join(tmpdir(), 'sotto-bench-'));
 
 const SENDER_C = String.raw`
@@ -102,8 +104,10 @@ interface Daemon {
   name: string;
   port: number;
   pid: number;
-  carbon: FakeCarbon;
-  received: () => number;
+  /** Resolves once the count has caught up (the next flush, for the daemons). */
+  settle(): Promise<void>;
+  /** Lines received so far, given the lines per packet sent. */
+  received: (linesPerPacket: number) => number;
   log: () => string;
   stop(): Promise<void>;
 }
@@ -113,7 +117,42 @@ function counting(name: string, carbon: FakeCarbon, pid: number, port: number, l
   carbon.on('flush', (lines: string[]) => {
     for (const l of lines) if (l.startsWith('stats.counters.statsd.metrics_received.count ')) total += Number(l.split(' ')[1]);
   });
-  return { name, port, pid, carbon, received: () => total, log, stop };
+  return { name, port, pid, settle: () => carbon.next(30000).then(() => undefined), received: () => total, log, stop };
+}
+
+/** The bare receiver: a node:dgram socket counting packets, printing the count every 50 ms. */
+const BARE = `
+import dgram from 'node:dgram';
+const s = dgram.createSocket({ type: 'udp4', recvBufferSize: Number(process.argv[1]) });
+let packets = 0;
+s.on('message', () => { packets++; });
+s.bind(0, '127.0.0.1', () => {
+  process.stdout.write('port ' + s.address().port + '\\n');
+  setInterval(() => process.stdout.write(packets + '\\n'), 50);
+});
+`;
+
+async function startBare(): Promise<Daemon> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', BARE, String(RCVBUF)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let packets = 0;
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bare receiver exited (${code})`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /port (\d+)\n/.exec(out);
+      if (m) resolve(Number(m[1]));
+      const counts = out.split('\n');
+      out = counts.pop()!;
+      for (const c of counts) if (/^\d+$/.test(c)) packets = Number(c);
+    });
+  });
+  return {
+    name: 'bare', port, pid: child.pid!, log: () => '',
+    settle: () => new Promise((r) => setTimeout(r, 300)),
+    received: (linesPerPacket) => packets * linesPerPacket,
+    stop: async () => { child.kill(); await new Promise((r) => child.once('exit', r)); },
+  };
 }
 
 async function startSotto(flushInterval: number): Promise<Daemon> {
@@ -148,15 +187,15 @@ async function startEtsyDaemon(flushInterval: number): Promise<Daemon> {
   return counting('etsy', e.carbon, e.child.pid!, e.udpPort, e.output, e.stop);
 }
 
-const flushes = (d: Daemon, n: number) => (async () => { for (let i = 0; i < n; i++) await d.carbon.next(30000); })();
+const flushes = (d: Daemon, n: number) => (async () => { for (let i = 0; i < n; i++) await d.settle(); })();
 
 /** One step: send at `rate` packets/s; loss from the daemon's own count after two more flushes. */
 async function step(d: Daemon, rate: number, lines: number, kind: string) {
-  await d.carbon.next(30000);
-  const before = d.received();
+  await d.settle();
+  const before = d.received(lines);
   const s = await send(d.port, rate, SECONDS, lines, kind);
   await flushes(d, 2);
-  const got = d.received() - before;
+  const got = d.received(lines) - before;
   return { rate, sentLines: s.lines, got, loss: s.lines ? 1 - got / s.lines : 1, achieved: s.lines / s.secs, senderShort: s.lines / s.secs < rate * lines * 0.9 };
 }
 
@@ -189,7 +228,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/lib/cli/main.js'))) throw new Error('run `npm run build` first');
   console.log(`ingest benchmark: ${SECONDS} s per step, loss limit ${LOSS_LIMIT * 100} %, SO_RCVBUF ${RCVBUF} for both, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   const results: string[] = [];
-  const starters = [startSotto, startEtsyDaemon].filter((_, i) => DAEMONS.includes(['sotto', 'etsy'][i]!));
+  const starters = [startSotto, startEtsyDaemon, startBare].filter((_, i) => DAEMONS.includes(['sotto', 'etsy', 'bare'][i]!));
   for (const [kind, lines] of ONLY === '100k' ? [] : ([['c', 1], ['t', 1], ['c', 20], ['t', 20]] as const)) {
     const row: Record<string, number> = {};
     for (const start of starters) {
@@ -202,21 +241,21 @@ async function main(): Promise<void> {
         await d.stop();
       }
     }
-    const line = `${kind === 'c' ? 'counters' : 'timers  '} ${String(lines).padStart(2)} line(s)/packet: sotto ${Math.round(row.sotto!)} lines/s, etsy ${Math.round(row.etsy!)} lines/s, ratio ${(row.sotto! / row.etsy!).toFixed(2)}x`;
+    const line = `${kind === 'c' ? 'counters' : 'timers  '} ${String(lines).padStart(2)} line(s)/packet: sotto ${Math.round(row.sotto!)} lines/s, etsy ${Math.round(row.etsy!)} lines/s, ratio ${(row.sotto! / row.etsy!).toFixed(2)}x; bare receiver ${Math.round(row.bare!)} lines/s, sotto ${((row.sotto! / row.bare!) * 100).toFixed(0)} % of it`;
     console.log(line);
     results.push(line);
   }
 
   // 100,000 distinct counter keys at 10 s flushes, packets arriving all the time.
   // (BENCH_SKIP_100K=1 skips it: the first flush creates 200,000 Whisper files.)
-  for (const start of process.env.BENCH_SKIP_100K || ONLY === 'sustained' ? [] : starters) {
+  for (const start of process.env.BENCH_SKIP_100K || ONLY === 'sustained' ? [] : starters.filter((f) => f !== startBare)) {
     const d = await start(10000);
     try {
-      await d.carbon.next(30000);
-      const before = d.received();
+      await d.settle();
+      const before = d.received(20);
       const s = await send(d.port, 10000, 32, 20, 'c', 100000);
       await flushes(d, 1);
-      const got = d.received() - before;
+      const got = d.received(20) - before;
       const mem = rssMiB(d.pid);
       const timings = [...d.log().matchAll(/flush (\d+)( \(with [^)]*\))?: (\d+) points, named in (\d+) ms(?: \([^)]*\))?, written in (\d+) ms, (\d+) ms from tick to written/g)]
         .filter((m) => Number(m[3]) > 100000)
