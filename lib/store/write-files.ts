@@ -20,6 +20,7 @@ import { CorruptWhisperFile, WhisperException } from '../whisper/errors.js';
 import { preparePoints, type Point } from '../whisper/update-core.js';
 import { FdBudget } from './fd-budget.js';
 import { FastRuns, fastWrite, fastWriteOne, forgetContents, holdsWrites, writeHeld, type FastRun } from './file-cache.js';
+import { DueQueue } from './due-queue.js';
 
 export interface StoreFilesOptions {
   dataDir: string;
@@ -65,6 +66,8 @@ interface Entry {
   run: FastRun | null;
   checkAt: number;
   lastBatch: number;
+  /** When the held-back writes must be written (-1: none held; see DueQueue). */
+  deadline: number;
   /** During writeBatch(): the index of the metric's first point in the batch (-1 otherwise) and of its others. */
   first: number;
   more: number[] | null;
@@ -96,8 +99,8 @@ export class StoreFiles {
   private readonly holdFrom: number;
   private readonly runs = new FastRuns();
   private readonly clock: () => number;
-  /** Metrics with held-back writes → when they must be written. */
-  private readonly dirty = new Map<string, number>();
+  /** Metrics with held-back writes, by deadline. */
+  private readonly due = new DueQueue<Entry>();
   private readonly entries = new Map<string, Entry>();
   /** Entries holding an open fd. */
   private readonly open: FdBudget<Entry>;
@@ -176,31 +179,28 @@ export class StoreFiles {
   private forgetIdle(report: FilesReport): void {
     for (const [name, entry] of this.entries) {
       if (this.batch - entry.lastBatch < FORGET_AFTER) continue;
-      try {
-        this.flushEntry(name, entry);
-      } catch (err) {
-        report.errors.push([name, `writing held-back points: ${(err as Error).message}`]);
-      }
-      this.forget(name, entry);
+      this.flushEntryReporting(entry, report);
+      this.forget(entry);
       this.entries.delete(name);
     }
   }
 
   /** Writes the held-back slots of every metric whose deadline is `until` or earlier. */
-  private flushDue(until: number, report: FilesReport | null): void {
-    for (const [name, deadline] of this.dirty) {
-      if (deadline > until) continue;
-      try {
-        this.flushEntry(name, this.entries.get(name)!);
-      } catch (err) {
-        report?.errors.push([name, `writing held-back points: ${(err as Error).message}`]);
-      }
+  private flushDue(until: number, report: FilesReport): void {
+    for (const entry of this.due.takeDue(until)) this.flushEntryReporting(entry, report);
+  }
+
+  private flushEntryReporting(entry: Entry, report: FilesReport): void {
+    try {
+      this.flushEntry(entry);
+    } catch (err) {
+      report.errors.push([entry.name, `writing held-back points: ${(err as Error).message}`]);
     }
   }
 
   /** Writes an entry's held-back slots, reopening its file if needed. */
-  private flushEntry(name: string, entry: Entry): void {
-    this.dirty.delete(name);
+  private flushEntry(entry: Entry): void {
+    this.due.remove(entry);
     const run = entry.run;
     if (run === null || !holdsWrites(run)) return;
     if (entry.fd >= 0) return writeHeld(run, entry.fd, entry.path);
@@ -216,35 +216,34 @@ export class StoreFiles {
   }
 
   private newEntry(name: string): Entry {
-    const entry: Entry = { name, path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0, first: -1, more: null };
+    const entry: Entry = { name, path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0, deadline: -1, first: -1, more: null };
     this.entries.set(name, entry);
     return entry;
   }
 
   /** update_many of `newestFirst` (as preparePoints() returns them), or of the one point (t, v) when null. */
   private writeOne(entry: Entry, newestFirst: Point[] | null, t: number, v: number, now: number, report: FilesReport): void {
-    const name = entry.name;
     entry.lastBatch = this.batch;
     let fd = entry.fd;
     let transient = false;
     try {
       if (fd >= 0) {
-        this.open.touch(name, entry);
-        if (this.clock() >= entry.checkAt) fd = this.revalidate(name, entry);
+        this.open.touch(entry.name, entry);
+        if (this.clock() >= entry.checkAt) fd = this.revalidate(entry);
       }
       if (fd < 0) {
-        fd = this.openFile(name, entry, report);
-        transient = !this.keepOpen(name, entry, fd);
+        fd = this.openFile(entry, report);
+        transient = !this.keepOpen(entry, fd);
       }
       const run = entry.run!;
       if (newestFirst === null) fastWriteOne(run, fd, entry.path, t, v, now, this.holdFrom);
       else fastWrite(run, fd, entry.path, newestFirst, now, this.holdFrom);
       if (holdsWrites(run)) {
-        const deadline = this.dirty.get(name);
-        if (deadline === undefined) this.dirty.set(name, this.clock() + this.deferMs);
-        else if (this.clock() >= deadline) {
+        if (entry.deadline < 0) this.due.add(entry, this.clock() + this.deferMs);
+        else if (this.clock() >= entry.deadline) {
+          // due while the file is open anyway: written now rather than reopened later
           writeHeld(run, fd, entry.path);
-          this.dirty.delete(name);
+          this.due.remove(entry);
         }
       }
     } catch (err) {
@@ -252,7 +251,7 @@ export class StoreFiles {
       transient = false;
       // A refused point (e.g. a timestamp that cannot be stored) says nothing about the file;
       // anything else (I/O error, corrupt file) means what we cached cannot be trusted.
-      if (!(err instanceof WhisperException) || err instanceof CorruptWhisperFile) this.forget(name, entry);
+      if (!(err instanceof WhisperException) || err instanceof CorruptWhisperFile) this.forget(entry);
       throw err;
     } finally {
       if (transient) fs.closeSync(fd);
@@ -263,19 +262,19 @@ export class StoreFiles {
    * Opens the file (creating it if missing). Its header is read when unknown or when the path now
    * holds another file (inode or size changed), and its metadata re-read when a check is due.
    */
-  private openFile(name: string, entry: Entry, report: FilesReport): number {
+  private openFile(entry: Entry, report: FilesReport): number {
     let fd: number;
     try {
       fd = fs.openSync(entry.path, 'r+');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (this.maker.create(name, entry.path)) report.created.push(name);
+      if (this.maker.create(entry.name, entry.path)) report.created.push(entry.name);
       fd = fs.openSync(entry.path, 'r+');
     }
     try {
       const st = fs.fstatSync(fd);
-      if (entry.run === null || st.ino !== entry.ino || st.size !== entry.size) this.readHeader(name, entry, fd, st.ino, st.size);
-      else if (this.clock() >= entry.checkAt) this.checkMetadata(name, entry, fd);
+      if (entry.run === null || st.ino !== entry.ino || st.size !== entry.size) this.readHeader(entry, fd, st.ino, st.size);
+      else if (this.clock() >= entry.checkAt) this.checkMetadata(entry, fd);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -284,10 +283,10 @@ export class StoreFiles {
   }
 
   /** Reads the header of the file open as `fd` and starts a run for it (what was held back for another file is dropped). */
-  private readHeader(name: string, entry: Entry, fd: number, ino: number, size: number): void {
+  private readHeader(entry: Entry, fd: number, ino: number, size: number): void {
     const state = readHeaderSync(fd, entry.path, size);
     if (entry.run !== null) this.runs.give(entry.run);
-    this.dirty.delete(name);
+    this.due.remove(entry);
     entry.run = this.runs.take(state.header, state.bases);
     entry.ino = ino;
     entry.size = size;
@@ -300,13 +299,13 @@ export class StoreFiles {
    * contents dropped (cheap insurance against points written by other programs). Held-back
    * writes are written first.
    */
-  private checkMetadata(name: string, entry: Entry, fd: number): void {
+  private checkMetadata(entry: Entry, fd: number): void {
     const run = entry.run!;
     writeHeld(run, fd, entry.path);
-    this.dirty.delete(name);
+    this.due.remove(entry);
     const metadata = Buffer.alloc(METADATA_SIZE);
     fs.readSync(fd, metadata, 0, METADATA_SIZE, 0);
-    if (!metadata.equals(this.runs.metadataOf(run.layout))) this.readHeader(name, entry, fd, entry.ino, entry.size);
+    if (!metadata.equals(this.runs.metadataOf(run.layout))) this.readHeader(entry, fd, entry.ino, entry.size);
     else {
       forgetContents(run);
       entry.checkAt = this.nextCheck();
@@ -314,14 +313,14 @@ export class StoreFiles {
   }
 
   /** Keeps `fd` open for the next batches if the budget allows (evicting an idle file if needed). */
-  private keepOpen(name: string, entry: Entry, fd: number): boolean {
-    if (!this.open.admit(name, entry, this.batch, (n, e) => this.closeFd(n, e))) return false;
+  private keepOpen(entry: Entry, fd: number): boolean {
+    if (!this.open.admit(entry.name, entry, this.batch, (_name, e) => this.closeFd(e))) return false;
     entry.fd = fd;
     return true;
   }
 
   /** Checks a file kept open against the path; returns its fd, or -1 if the path must be reopened. */
-  private revalidate(name: string, entry: Entry): number {
+  private revalidate(entry: Entry): number {
     let st: fs.Stats | null = null;
     try {
       st = fs.statSync(entry.path);
@@ -330,12 +329,12 @@ export class StoreFiles {
     }
     if (st === null || st.ino !== entry.ino || st.size !== entry.size) {
       // Held-back writes belong to the file this fd is open on, whatever the path holds now.
-      this.flushEntry(name, entry);
-      this.closeFd(name, entry);
+      this.flushEntry(entry);
+      this.closeFd(entry);
       entry.ino = -1;
       return -1;
     }
-    this.checkMetadata(name, entry, entry.fd);
+    this.checkMetadata(entry, entry.fd);
     return entry.fd;
   }
 
@@ -344,7 +343,7 @@ export class StoreFiles {
   }
 
   /** Closes a kept fd; the file's run (and what it holds back) stays. */
-  private closeFd(name: string, entry: Entry): void {
+  private closeFd(entry: Entry): void {
     if (entry.fd >= 0) {
       try {
         fs.closeSync(entry.fd);
@@ -353,13 +352,13 @@ export class StoreFiles {
       }
     }
     entry.fd = -1;
-    this.open.release(name);
+    this.open.release(entry.name);
   }
 
   /** Forgets everything about the file but its path (held-back writes included). */
-  private forget(name: string, entry: Entry): void {
-    this.dirty.delete(name);
-    this.closeFd(name, entry);
+  private forget(entry: Entry): void {
+    this.due.remove(entry);
+    this.closeFd(entry);
     if (entry.run !== null) this.runs.give(entry.run);
     entry.run = null;
     entry.ino = -1;
@@ -375,7 +374,7 @@ export class StoreFiles {
   /** Writes what is held back and closes every cached fd. */
   close(): [string, string][] {
     const errors = this.flush();
-    for (const [name, entry] of this.open.held()) this.closeFd(name, entry);
+    for (const [, entry] of this.open.held()) this.closeFd(entry);
     return errors;
   }
 
