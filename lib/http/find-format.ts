@@ -10,6 +10,7 @@ export function sortByName(nodes: FoundNode[]): FoundNode[] {
 
 /** urllib.parse.unquote_plus. */
 export function unquotePlus(s: string): string {
+  if (s.indexOf('+') < 0 && s.indexOf('%') < 0) return s; // most names: nothing to unquote
   const plus = s.replace(/\+/g, ' ');
   return plus.replace(/(%[0-9a-fA-F]{2})+/g, (run) => {
     const bytes = Buffer.from(run.replace(/%/g, ''), 'hex');
@@ -37,9 +38,9 @@ export function treeJson(nodes: FoundNode[], base: string, wildcards: boolean): 
   for (const n of nodes) {
     if (found.has(n.name)) continue;
     found.add(n.name);
-    const node = { text: unquotePlus(n.name), id: base + n.name };
-    if (n.isLeaf) leaves.push({ ...node, ...LEAF });
-    else branches.push({ ...node, ...BRANCH });
+    // key order as graphite's dict: text, id, allowChildren, expandable, leaf
+    if (n.isLeaf) leaves.push({ text: unquotePlus(n.name), id: base + n.name, allowChildren: 0, expandable: 0, leaf: 1 });
+    else branches.push({ text: unquotePlus(n.name), id: base + n.name, allowChildren: 1, expandable: 1, leaf: 0 });
   }
   return [...results, ...branches, ...leaves];
 }

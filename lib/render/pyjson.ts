@@ -27,12 +27,22 @@ const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n',
 
 /** A JSON string literal as Python writes it (ensure_ascii escapes everything outside ' '..'~'). */
 export function pyJsonString(s: string, ensureAscii = true): string {
+  if (printableAscii(s)) return '"' + s + '"'; // nothing to escape (metric names, most strings)
   const re = ensureAscii ? /[\\"]|[^ -~]/g : /[\\"\x00-\x1f]/g;
   return (
     '"' +
     s.replace(re, (c) => ESCAPES[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) +
     '"'
   );
+}
+
+/** True when every character is ' '..'~' and none is `"` or `\\`. */
+function printableAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c > 126 || c === 34 || c === 92) return false;
+  }
+  return true;
 }
 
 export interface DumpOptions {

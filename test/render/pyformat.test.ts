@@ -64,6 +64,8 @@ t.test('json.dumps output: separators, floats, escapes, indent', (t) => {
   t.equal(pyDumps({ a: [1] }, { indent: 2 }), '{\n  "a": [\n    1\n  ]\n}');
   t.equal(pyDumps([]), '[]');
   t.equal(pyJsonString('a"b\\c\n\u0001\u007f'), '"a\\"b\\\\c\\n\\u0001\\u007f"');
+  t.equal(pyJsonString('stats.counters.a-b_c.count ~!'), '"stats.counters.a-b_c.count ~!"', 'printable ASCII as is');
+  for (const c of ['"', '\\', '\t', '\u007f', 'é', '\u2028']) t.equal(pyJsonString(`x${c}`), JSON.stringify(`x${c}`).replace(/[\u007f-\uffff]/g, (u) => '\\u' + u.charCodeAt(0).toString(16).padStart(4, '0')), `escapes U+${c.charCodeAt(0).toString(16)}`);
   t.equal(pyFloatJson(NaN), 'NaN');
   t.equal(pyFloatJson(-Infinity), '-Infinity');
   t.equal(pyFloatJson(100), '100.0');
