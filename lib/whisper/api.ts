@@ -129,11 +129,11 @@ function updateManyBody(path: string, points: readonly (readonly [number, number
 
 /** whisper.py's fetch on an open descriptor (see fetch-fd.ts). */
 function fetchFd(fd: number, path: string, fromTime: number, untilTime?: number | null, now?: number | null, archiveToSelect?: string | number | null): FetchResult | null {
+  const st = fs.fstatSync(fd);
+  const { header, bases } = readHeaderFd(fd, path, st.size); // first, as file_fetch does: a corrupt file is the error
   const n = now ?? currentTime();
   const from = wholeSeconds(fromTime, 'from time');
   const until = wholeSeconds(untilTime ?? n, 'until time');
-  const st = fs.fstatSync(fd);
-  const { header, bases } = readHeaderFd(fd, path, st.size);
   return fetchOpen({ fd, path, header, bases: learntBases(path, st.ino, st.size, bases) }, from, until, n, archiveToSelect);
 }
 
