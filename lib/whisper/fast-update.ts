@@ -8,10 +8,13 @@
 // timestamps, each archive's last-propagated bucket (so the next update of the same bucket reads
 // nothing), and — from archive `holdFrom` on — one held-back write per archive (the current
 // bucket of a coarse archive is rewritten at every update; only its last value must reach the
-// disk, written when the bucket changes or by flushHeld()).
+// disk, written when the bucket changes or by flushHeld()). Reads for propagation read ahead, and
+// the run remembers which intervals after the last point found hold nothing: in the steady state
+// the slots a propagation needs are then all known (this batch's points, the cached window, that
+// clean range) and nothing is read.
 import { aggregateSlots } from './aggregation.js';
 import { POINT_SIZE } from './header.js';
-import { BASE, HELD, HELD_VALUE, MASKS, MASK_BITS, WINDOW, type Layout } from './layout.js';
+import { BASE, CLEAN_FROM, CLEAN_UNTIL, HELD, HELD_VALUE, MASKS, MASK_BITS, WINDOW, type Layout } from './layout.js';
 import { pySetOrder } from './pyset.js';
 
 /** Positioned I/O on one file. read() fills exactly `length` bytes or throws. */
@@ -21,6 +24,11 @@ export interface SlotIO {
 }
 
 const UINT32_LIMIT = 2 ** 32;
+/**
+ * Slots read past the ones a propagation needs, at least (four times the span read, for big batches):
+ * their emptiness is remembered (CLEAN_UNTIL), so the next batches need not read.
+ */
+const READ_AHEAD = 64;
 
 // Scratch space, grown on demand (one module instance per thread).
 let bytes = new Uint8Array(4096);
@@ -32,6 +40,8 @@ let spanValues = new Float64Array(256);
 let buckets = new Float64Array(256);
 let outT = new Float64Array(256);
 let outV = new Float64Array(256);
+/** Each archive's CLEAN_FROM as the update started (its writes move it; the slots it skipped stay clean). */
+let cleanFromAtStart = new Float64Array(8);
 
 function needBytes(n: number): void {
   if (bytes.length >= n) return;
@@ -113,6 +123,8 @@ function writeRuns(layout: Layout, io: SlotIO, i: number, base: number, t: Float
 
 /** Keeps archive i's cached window in step with a write of (interval, value). */
 function touchWindow(layout: Layout, mem: Float64Array, b: number, i: number, interval: number, value: number): void {
+  // a point written inside the clean range: what follows it is still clean
+  if (interval > mem[b + CLEAN_FROM]! && interval < mem[b + CLEAN_UNTIL]!) mem[b + CLEAN_FROM] = interval;
   const size = layout.window[i]!;
   const start = mem[b + WINDOW]!;
   if (size === 0 || start < 0) return;
@@ -130,12 +142,16 @@ function touchWindow(layout: Layout, mem: Float64Array, b: number, i: number, in
 
 /**
  * Reads `total` slots of archive i from `start` on into spanKnown/spanValues at `into`: known
- * where the slot holds the expected timestamp, with the archive's held-back write applied.
+ * where the slot holds the expected timestamp, with the archive's held-back write applied. With
+ * `ahead` > 0 (and a known base), up to that many slots more are read (never one more read for
+ * them) and the intervals after the last point found become the archive's clean range.
  */
-function readSpan(layout: Layout, mem: Float64Array, b: number, io: SlotIO, i: number, base: number, start: number, total: number, into: number): void {
+function readSpan(layout: Layout, mem: Float64Array, b: number, io: SlotIO, i: number, base: number, start: number, total: number, into: number, ahead = 0): void {
   const step = layout.step[i]!;
   const points = layout.points[i]!;
   const slot = base === 0 ? 0 : (layout.slotOffset(i, base, start) - layout.offset[i]!) / POINT_SIZE;
+  const wanted = total;
+  if (base !== 0 && ahead > 0) total += ahead; // past the ring's end too: one more read now, fewer later
   needBytes(total * POINT_SIZE);
   needSpan(into + total);
   if (slot + total <= points) io.read(layout.offset[i]! + slot * POINT_SIZE, total * POINT_SIZE, bytes, 0);
@@ -161,10 +177,60 @@ function readSpan(layout: Layout, mem: Float64Array, b: number, io: SlotIO, i: n
       spanValues[into + k] = mem[b + HELD_VALUE]!;
     }
   }
+  if (total > wanted) {
+    let last = total - 1;
+    while (last >= 0 && spanKnown[into + last] === 0) last--;
+    mem[b + CLEAN_FROM] = start + last * step; // start - step when nothing was found
+    mem[b + CLEAN_UNTIL] = start + total * step;
+  }
 }
 
-/** Loads archive i's slots of the lower buckets[0, m) into spanKnown/spanValues (bucket j at (buckets[j] - buckets[0]) / step). */
-function loadBuckets(layout: Layout, mem: Float64Array, at: number, io: SlotIO, i: number, m: number): void {
+/**
+ * Fills spanKnown/spanValues for the slots of archive i that buckets[0, m) need, span index k
+ * for interval first + k*step, without reading: from the points this update wrote (t[0, n),
+ * sorted), the cached window and the clean range as the update started (a slot in it that the
+ * update did not write still holds no point). False when some slot is not known that way.
+ */
+function knownWithoutRead(layout: Layout, mem: Float64Array, b: number, i: number, m: number, t: Float64Array, v: Float64Array, n: number): boolean {
+  const cleanUntil = mem[b + CLEAN_UNTIL]!;
+  if (cleanUntil < 0) return false;
+  const cleanFrom = cleanFromAtStart[i]!;
+  const step = layout.step[i]!;
+  const ratio = layout.ratio[i]!;
+  const size = layout.window[i]!;
+  const first = buckets[0]!;
+  const window = size > 0 ? mem[b + WINDOW]! : -1;
+  const masks = b + MASKS;
+  const values = masks + Math.ceil(size / MASK_BITS);
+  let p = 0; // the next written point to look at (both lists are sorted)
+  for (let j = 0; j < m; j++) {
+    const bucket = buckets[j]!;
+    const from = (bucket - first) / step;
+    const inWindow = bucket === window;
+    for (let k = 0; k < ratio; k++) {
+      const interval = bucket + k * step;
+      while (p < n && t[p]! < interval) p++;
+      let known = 0;
+      let value = 0;
+      if (p < n && t[p] === interval) {
+        known = 1;
+        value = v[p]!;
+      } else if (inWindow) {
+        known = (mem[masks + Math.floor(k / MASK_BITS)]! >> k % MASK_BITS) & 1;
+        value = mem[values + k]!;
+      } else if (!(interval > cleanFrom && interval < cleanUntil)) return false;
+      spanKnown[from + k] = known;
+      spanValues[from + k] = value;
+    }
+  }
+  return true;
+}
+
+/**
+ * Loads archive i's slots of the lower buckets[0, m) into spanKnown/spanValues (bucket j at
+ * (buckets[j] - buckets[0]) / step); (t, v)[0, n) are the points just written to archive i.
+ */
+function loadBuckets(layout: Layout, mem: Float64Array, at: number, io: SlotIO, i: number, m: number, t: Float64Array, v: Float64Array, n: number): void {
   const b = at + layout.block[i]!;
   const step = layout.step[i]!;
   const ratio = layout.ratio[i]!;
@@ -182,9 +248,14 @@ function loadBuckets(layout: Layout, mem: Float64Array, at: number, io: SlotIO, 
     return;
   }
   let base = mem[b + BASE]!;
-  if (base < 0) mem[b + BASE] = base = readUint32(io, layout.offset[i]!);
-  if (total <= layout.points[i]! && base !== 0) readSpan(layout, mem, b, io, i, base, first, total, 0);
-  else for (let j = 0; j < m; j++) readSpan(layout, mem, b, io, i, base, buckets[j]!, ratio, (buckets[j]! - first) / step);
+  if (knownWithoutRead(layout, mem, b, i, m, t, v, n)) {
+    // nothing read
+  } else {
+    if (base < 0) mem[b + BASE] = base = readUint32(io, layout.offset[i]!);
+    const points = layout.points[i]!;
+    if (total <= points && base !== 0) readSpan(layout, mem, b, io, i, base, first, total, 0, Math.min(Math.max(READ_AHEAD, 4 * total), points - 1 - total));
+    else for (let j = 0; j < m; j++) readSpan(layout, mem, b, io, i, base, buckets[j]!, ratio, (buckets[j]! - first) / step);
+  }
   if (size > 0 && base !== 0) {
     // Cache the newest bucket: the next update most likely lands in it again.
     const from = (buckets[m - 1]! - first) / step;
@@ -241,16 +312,20 @@ export function fastUpdateMany(
     keptV[kept] = values[i]!;
     kept++;
   }
+  if (cleanFromAtStart.length < layout.count) cleanFromAtStart = new Float64Array(layout.count);
+  for (let i = 0; i < layout.count; i++) cleanFromAtStart[i] = mem[at + layout.block[i]! + CLEAN_FROM]!;
   let base = mem[b0 + BASE]!;
   if (base < 0) base = readUint32(io, layout.offset[0]!);
   if (base === 0) {
     base = keptT[0]!; // the first write to an empty archive starts at its first slot
     mem[b0 + WINDOW] = -1;
+    mem[b0 + CLEAN_UNTIL] = -1;
   }
   mem[b0 + BASE] = base;
   writeRuns(layout, io, 0, base, keptT, keptV, kept);
   for (let k = 0; k < kept; k++) touchWindow(layout, mem, b0, 0, keptT[k]!, keptV[k]!);
 
+  let previous = 0; // buckets the previous level wrote to archive `higher` (outT/outV)
   for (let lower = 1; lower < layout.count; lower++) {
     const higher = lower - 1;
     const step = layout.step[lower]!;
@@ -259,7 +334,8 @@ export function fastUpdateMany(
       const bucket = keptT[k]! - mod(keptT[k]!, step);
       if (m === 0 || buckets[m - 1] !== bucket) buckets[m++] = bucket;
     }
-    loadBuckets(layout, mem, at, io, higher, m);
+    if (higher === 0) loadBuckets(layout, mem, at, io, 0, m, keptT, keptV, kept);
+    else loadBuckets(layout, mem, at, io, higher, m, outT, outV, previous);
     const hstep = layout.step[higher]!;
     const ratio = layout.ratio[higher]!;
     let written = 0;
@@ -274,6 +350,7 @@ export function fastUpdateMany(
     }
     if (written === 0) break;
     writeLower(layout, mem, at, io, lower, m, written, holdFrom);
+    previous = written;
   }
 }
 
@@ -291,6 +368,7 @@ function writeLower(layout: Layout, mem: Float64Array, at: number, io: SlotIO, l
       base = pySetOrder(Array.from(buckets.subarray(0, m))).find((x) => done.has(x))!;
     }
     mem[b + WINDOW] = -1;
+    mem[b + CLEAN_UNTIL] = -1;
   }
   mem[b + BASE] = base;
   let direct = written;

@@ -1,6 +1,7 @@
 // A file's archive layout as flat numbers, shared by every file with the same header, and the
 // per-file numbers the fast update path keeps (fast-update.ts): each archive's base timestamp,
-// a window with the last bucket it propagated from, and at most one held-back write.
+// a window with the last bucket it propagated from, at most one held-back write, and a range of
+// intervals known to hold no point.
 //
 // The per-file state is a run of doubles in a Float64Array (`mem` from index `at`), so a store
 // with 200,000 files holds 200,000 small runs in a few large arrays instead of 200,000 objects.
@@ -8,7 +9,8 @@
 //   +0 base timestamp (uint32 in its first slot; -1 while unknown)
 //   +1 window: start of the lower archive's bucket whose slots of archive i are cached (-1: none)
 //   +2 held-back write: its interval (-1: none)     +3 its value
-//   +4 … known flags of the window's slots, 30 per double, then the window's values
+//   +4, +5 clean range: no interval t with +4 < t < +5 has its point in its slot (+5 -1: unknown)
+//   +6 … known flags of the window's slots, 30 per double, then the window's values
 import { aggregationTypeOf } from './aggregation.js';
 import { POINT_SIZE, type Header } from './header.js';
 
@@ -16,7 +18,9 @@ export const BASE = 0;
 export const WINDOW = 1;
 export const HELD = 2;
 export const HELD_VALUE = 3;
-export const MASKS = 4;
+export const CLEAN_FROM = 4;
+export const CLEAN_UNTIL = 5;
+export const MASKS = 6;
 /** Known flags per mask double (bit operations stay within int32). */
 export const MASK_BITS = 30;
 /** Windows longer than this are not cached (their buckets are read from disk each time). */
@@ -84,12 +88,8 @@ export class Layout {
       mem[b + BASE] = -1;
       mem[b + WINDOW] = -1;
       mem[b + HELD] = -1;
+      mem[b + CLEAN_UNTIL] = -1;
     }
-  }
-
-  /** Forgets the windows (keeps bases and held-back writes). */
-  dropWindows(mem: Float64Array, at: number): void {
-    for (let i = 0; i < this.count; i++) mem[at + this.block[i]! + WINDOW] = -1;
   }
 
   /** True when some archive of the file has a held-back write. */

@@ -153,7 +153,9 @@ function steadySequence(r: () => number, file: string): Sequence {
   let now = int(r, 1.6e9, 1.8e9);
   const palette = r() < 0.3;
   const ops: Op[] = [];
-  const opCount = int(r, 10, 40);
+  // some long enough for the writer's clean ranges and read-ahead to be used and run out
+  const opCount = r() < 0.1 ? int(r, 150, 300) : int(r, 10, 40);
+  const calm = opCount > 100; // long runs mostly stay on the fast path
   for (let i = 0; i < opCount; i++) {
     now += spp0 * pick(r, [1, 1, 1, 1, 2, 3, 0]) + (r() < 0.2 ? int(r, 0, spp0 - 1) : 0);
     if (r() < 0.03) now += int(r, 0, maxRetention); // a long pause
@@ -163,9 +165,9 @@ function steadySequence(r: () => number, file: string): Sequence {
     const points: [number, string][] = [];
     for (let k = n - 1; k >= 0; k--) points.push([now - k * spp0 - (r() < 0.2 ? int(r, 0, spp0 - 1) : 0), hex(randomValue(r, palette))]);
     if (r() < 0.1) points.push([points[points.length - 1]![0], hex(randomValue(r, palette))]);
-    if (r() < 0.1) points.push([now - int(r, retention0, maxRetention + spp0), hex(randomValue(r, palette))]);
+    if (r() < (calm ? 0.005 : 0.1)) points.push([now - int(r, retention0, maxRetention + spp0), hex(randomValue(r, palette))]);
     if (r() < 0.05 && n + 4 < sorted[0]![1]) points.push([now + int(r, 1, spp0 * 2), hex(randomValue(r, palette))]);
-    if (r() < 0.15) points.sort(() => r() - 0.5);
+    if (r() < (calm ? 0.01 : 0.15)) points.sort(() => r() - 0.5);
     ops.push({ op: 'update_many', points, now });
   }
   return { ...base, ops };
