@@ -60,7 +60,7 @@ export function renderJson(data: RenderSeries[], opts: JsonOptions = {}): Uint8A
   if (opts.pretty) return encoder.encode(renderPrettyJson(data, opts));
   // the hot path: bytes written point by point (no per-point arrays or strings)
   let points = 0;
-  for (const s of data) points += s.values.length;
+  for (const s of data) points += Math.ceil(s.values.length / Math.max(1, s.valuesPerPoint)); // as written, consolidated
   const out = new JsonBytes(256 * data.length + 36 * points); // `[v, t], ` with a 17-digit float is ~35 bytes
   out.ascii('[');
   let first = true;
