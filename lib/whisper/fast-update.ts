@@ -25,8 +25,9 @@ export interface SlotIO {
 
 const UINT32_LIMIT = 2 ** 32;
 /**
- * Slots read past the ones a propagation needs, at least (four times the span read, for big batches):
- * their emptiness is remembered (CLEAN_UNTIL), so the next batches need not read.
+ * How far a propagation's read reaches past the slots it needs: this many slots at least, four
+ * times the span for big batches. What it finds empty there is remembered (the clean range), so
+ * the next updates need not read.
  */
 const READ_AHEAD = 64;
 
@@ -143,8 +144,8 @@ function touchWindow(layout: Layout, mem: Float64Array, b: number, i: number, in
 /**
  * Reads `total` slots of archive i from `start` on into spanKnown/spanValues at `into`: known
  * where the slot holds the expected timestamp, with the archive's held-back write applied. With
- * `ahead` > 0 (and a known base), up to that many slots more are read (never one more read for
- * them) and the intervals after the last point found become the archive's clean range.
+ * `ahead` > 0 (and a known base), that many slots more are read (past the ring's end too) and the
+ * intervals after the last point found become the archive's clean range.
  */
 function readSpan(layout: Layout, mem: Float64Array, b: number, io: SlotIO, i: number, base: number, start: number, total: number, into: number, ahead = 0): void {
   const step = layout.step[i]!;
@@ -248,9 +249,7 @@ function loadBuckets(layout: Layout, mem: Float64Array, at: number, io: SlotIO, 
     return;
   }
   let base = mem[b + BASE]!;
-  if (knownWithoutRead(layout, mem, b, i, m, t, v, n)) {
-    // nothing read
-  } else {
+  if (!knownWithoutRead(layout, mem, b, i, m, t, v, n)) {
     if (base < 0) mem[b + BASE] = base = readUint32(io, layout.offset[i]!);
     const points = layout.points[i]!;
     if (total <= points && base !== 0) readSpan(layout, mem, b, io, i, base, first, total, 0, Math.min(Math.max(READ_AHEAD, 4 * total), points - 1 - total));
