@@ -2,9 +2,8 @@
 // buffer (a day of points is two or three small preads; fetches never overlap within a thread,
 // so nothing is allocated per read). Shared by the public fetch/fetchSync and the HTTP reader,
 // which keeps descriptors and headers open between requests.
-import fs from 'node:fs';
-import { CorruptWhisperFile } from './errors.js';
-import { decodeHeader, headerBytesNeeded, type Header } from './header.js';
+import { readFullySync, readHeaderSync } from './file-sync.js';
+import type { Header } from './header.js';
 import { chooseArchive, decodeSlots, emptyValues, fetchIntervals, slotBytes, type FetchResult } from './fetch-core.js';
 
 /** An open Whisper file as fetchOpen() reads it. */
@@ -19,7 +18,6 @@ export interface OpenWhisper {
   bases: number[];
 }
 
-const FIRST_READ = 4096;
 let scratch = new Uint8Array(64 * 1024);
 
 function readAt(fd: number, path: string, length: number, position: number, into: number): void {
@@ -28,14 +26,7 @@ function readAt(fd: number, path: string, length: number, position: number, into
     bigger.set(scratch.subarray(0, into));
     scratch = bigger;
   }
-  let got = 0;
-  while (got < length) {
-    const n = fs.readSync(fd, scratch, into + got, length - got, position + got);
-    if (n === 0) {
-      throw new CorruptWhisperFile(`Unable to read ${length} bytes at offset ${position}: the file ends at byte ${position + got}`, path);
-    }
-    got += n;
-  }
+  readFullySync(fd, path, scratch, into, length, position);
 }
 
 function uint32At(at: number): number {
@@ -43,17 +34,13 @@ function uint32At(at: number): number {
 }
 
 /**
- * Reads and checks the header of an open file of `fileSize` bytes, with the base timestamps of
- * the archives that start within the first read (0 for the others: unknown).
+ * Reads and checks the header of an open file of `fileSize` bytes (readHeaderSync), with the base
+ * timestamps of the archives that start within its first read as fetchOpen takes them (0 for the
+ * others: unknown).
  */
 export function readHeaderFd(fd: number, path: string, fileSize: number): { header: Header; bases: number[] } {
-  let length = Math.min(fileSize, FIRST_READ);
-  if (length > 0) readAt(fd, path, length, 0, 0);
-  const needed = headerBytesNeeded(scratch.subarray(0, length));
-  if (needed > length && needed <= fileSize) readAt(fd, path, (length = needed), 0, 0);
-  const header = decodeHeader(scratch.subarray(0, length), fileSize, path);
-  const bases = header.archives.map((a) => (a.offset + 4 <= length ? uint32At(a.offset) : 0));
-  return { header, bases };
+  const { header, bases } = readHeaderSync(fd, path, fileSize);
+  return { header, bases: bases.map((b) => Math.max(b, 0)) };
 }
 
 /** Bases learnt by earlier fetches, by path, for as long as the file keeps its inode and size. */

@@ -49,20 +49,28 @@ export interface FileState {
   bases: number[];
 }
 
-function readExactlySync(fd: number, path: string, offset: number, length: number): Uint8Array {
-  // A plain Uint8Array, not a Buffer: Buffer#slice() makes views, and the slices handed to an
-  // operation must be small copies that do not keep a read-ahead buffer alive.
-  const buffer = new Uint8Array(length);
+/** Fills buffer[at, at + length) from the file at `offset`; a file that ends first is corrupt. */
+export function readFullySync(fd: number, path: string, buffer: Uint8Array, at: number, length: number, offset: number): void {
   let got = 0;
   while (got < length) {
-    const n = fs.readSync(fd, buffer, got, length - got, offset + got);
+    const n = fs.readSync(fd, buffer, at + got, length - got, offset + got);
     if (n === 0) {
       throw new CorruptWhisperFile(`Unable to read ${length} bytes at offset ${offset}: the file ends at byte ${offset + got}`, path);
     }
     got += n;
   }
+}
+
+function readExactlySync(fd: number, path: string, offset: number, length: number): Uint8Array {
+  // A plain Uint8Array, not a Buffer: Buffer#slice() makes views, and the slices handed to an
+  // operation must be small copies that do not keep a read-ahead buffer alive.
+  const buffer = new Uint8Array(length);
+  readFullySync(fd, path, buffer, 0, length, offset);
   return buffer;
 }
+
+/** Where headers are read (decodeHeader keeps nothing of the bytes): no buffer per file opened. */
+let headerBytes = new Uint8Array(FIRST_READ);
 
 function uint32At(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
@@ -70,10 +78,14 @@ function uint32At(bytes: Uint8Array, at: number): number {
 
 /** Reads and checks the header of an open file (one read for usual files). */
 export function readHeaderSync(fd: number, path: string, fileSize = fs.fstatSync(fd).size): FileState {
-  const firstLength = Math.min(fileSize, FIRST_READ);
-  let bytes: Uint8Array = firstLength > 0 ? readExactlySync(fd, path, 0, firstLength) : new Uint8Array(0);
-  const needed = headerBytesNeeded(bytes);
-  if (needed > bytes.length && needed <= fileSize) bytes = readExactlySync(fd, path, 0, needed);
+  let length = Math.min(fileSize, FIRST_READ);
+  if (length > 0) readFullySync(fd, path, headerBytes, 0, length, 0);
+  const needed = headerBytesNeeded(headerBytes.subarray(0, length));
+  if (needed > length && needed <= fileSize) {
+    if (headerBytes.length < needed) headerBytes = new Uint8Array(needed);
+    readFullySync(fd, path, headerBytes, 0, (length = needed), 0);
+  }
+  const bytes = headerBytes.subarray(0, length);
   const header = decodeHeader(bytes, fileSize, path);
   const bases = header.archives.map((a) => (a.offset + 4 <= bytes.length ? uint32At(bytes, a.offset) : -1));
   return { header, fileSize, bases };
