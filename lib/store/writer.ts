@@ -61,10 +61,14 @@ interface Pending {
 const BOOTSTRAP = `const { workerData } = require('node:worker_threads');
 import(workerData.tsx).then((api) => { api.register(); return import(workerData.entry); });`;
 
+// A worker's garbage is a batch's arrays and strings, alive until the batch is written (seconds):
+// they outlive any young generation, so V8's default 48 MiB of it per isolate only costs memory.
+const WORKER_RESOURCES = { maxYoungGenerationSizeMb: 8 };
+
 function spawnWorker(init: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./write-worker.js', import.meta.url), { workerData: init });
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./write-worker.js', import.meta.url), { workerData: init, resourceLimits: WORKER_RESOURCES });
   const entry = new URL('./write-worker.ts', import.meta.url).href;
-  return new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, tsx: import.meta.resolve('tsx/esm/api'), entry } });
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, tsx: import.meta.resolve('tsx/esm/api'), entry }, resourceLimits: WORKER_RESOURCES });
 }
 
 /** Points packed per message to the workers (and per event-loop turn). */
