@@ -81,7 +81,9 @@ export class SottoServer {
     this.log = opts.logger ?? consoleLogger;
     this.clock = opts.clock ?? Date.now;
     this.adminHealth = this.config.healthStatus;
-    this.pipeline = new FlushPipeline({ flushStatsd: (ms) => this.statsd.flush(ms), log: this.log, clock: this.clock });
+    this.pipeline = new FlushPipeline({
+      flushStatsd: (ms) => this.statsd.flush(ms), log: this.log, clock: this.clock, received: () => this.statsd.aggregator.packetsTotal,
+    });
     this.statsd = createStatsdSource(this.config, () => this.pipeline.backend, (line) => this.badLine(line), this.clock);
   }
 

@@ -74,3 +74,39 @@ t.test('a flush written on time is never joined with the next one', async (t) =>
   t.same(writes.map((w) => w.points.map(([, v]) => v)), [[10], [20], [30]]);
   t.equal(p.coalescedFlushes, 0);
 });
+
+t.test('between slices of naming, the event loop turns while packets keep coming, and naming still ends under overload', async (t) => {
+  // A naming job of 5 slices (each step busy for 5 ms, longer than a slice), and a "socket" that
+  // delivers `burst` packets on each event-loop turn for the first `busyTurns` turns.
+  const run = async (busyTurns: number, burst: number) => {
+    let received = 0;
+    let turns = 0;
+    let stopped = false;
+    const pump = () => { turns++; if (turns <= busyTurns) received += burst; if (!stopped) setImmediate(pump); };
+    setImmediate(pump);
+    let slices = 0;
+    const turnsAtSlice: number[] = [];
+    const job = {
+      step: () => {
+        turnsAtSlice.push(turns);
+        const until = performance.now() + 5;
+        while (performance.now() < until);
+        return ++slices === 5;
+      },
+      finish: () => ({ columns: { names: [], values: [], timestamps: [] } }),
+    } as unknown as FlushNaming;
+    const p = new FlushPipeline({ flushStatsd: () => job, log: quiet, clock: Date.now, received: () => received });
+    p.connect({ write: async () => ({}), close: async () => {} }, []);
+    const started = performance.now();
+    await p.collect(10_000, 10);
+    stopped = true;
+    return { gaps: turnsAtSlice.slice(1).map((n, i) => n - turnsAtSlice[i]!), ms: performance.now() - started };
+  };
+  const calm = await run(0, 0);
+  t.ok(calm.gaps.every((g) => g <= 3), `no packets: a turn or so between slices (${calm.gaps})`);
+  const drained = await run(40, 32);
+  t.ok(drained.gaps[0]! >= 10, `while every turn reads a full batch, naming waits (${drained.gaps})`);
+  const flooded = await run(1e9, 32);
+  t.equal(flooded.gaps.length, 4, 'under a flood that never drains, naming still ends');
+  t.ok(flooded.ms < 5 * (5 + 25) + 200, `in bounded time (${flooded.ms.toFixed(0)} ms)`);
+});

@@ -7,7 +7,7 @@
 import type { MetricPoint } from '../types.js';
 import type { StatsdSnapshot } from './aggregate.js';
 import { sanitizeKey } from './parse.js';
-import { groupTimers, type GroupedTimers } from './tables.js';
+import { LOG_CHUNK, TimerGrouping } from './tables.js';
 import { BINS, computeTimerStats, layoutFor, type TimerStatLayout, type TimerStatsConfig } from './timer-stats.js';
 
 /** etsy's `graphite` config section: the namespaces and prefixes of the graphite backend. */
@@ -88,7 +88,7 @@ export class FlushNaming {
   private spent = 0;
   private timerSpent = 0;
   private timerMark = 0;
-  private grouped: GroupedTimers | null = null;
+  private grouping: TimerGrouping | null = null;
   private readonly ns: Namespaces;
   private readonly suffix: string;
   private readonly layout: TimerStatLayout;
@@ -161,7 +161,14 @@ export class FlushNaming {
         work--;
       } else if (this.phase === Phase.Timers) {
         if (i === this.snap.timers.n) { this.nextPhase(); continue; }
-        work -= this.timer(i);
+        const g = (this.grouping ??= new TimerGrouping(this.snap.timers));
+        if (!g.done) {
+          // the log is grouped first, a chunk per step (a value counts 1/64 of a key's work)
+          g.step();
+          work -= LOG_CHUNK >> 6;
+          continue;
+        }
+        work -= this.timer(i, g);
       } else if (this.phase === Phase.Gauges) {
         const g = this.snap.gauges;
         if (i === g.n) { this.nextPhase(); continue; }
@@ -184,9 +191,8 @@ export class FlushNaming {
   }
 
   /** Names timer slot i; returns the work it took. */
-  private timer(i: number): number {
+  private timer(i: number, g: TimerGrouping): number {
     const t = this.snap.timers;
-    const g = (this.grouped ??= groupTimers(t));
     const off = g.offsets[i]!;
     const n = g.offsets[i + 1]! - off;
     if (n > 1) sortSegment(g.values, off, n, t.negativeZero);
@@ -209,7 +215,7 @@ export class FlushNaming {
     if (this.phase === Phase.Timers) this.timerMark = this.now();
     if (this.phase === Phase.Gauges) {
       this.timerSpent += this.now() - this.timerMark;
-      this.grouped = null;
+      this.grouping = null;
     }
   }
 

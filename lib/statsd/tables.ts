@@ -153,15 +153,26 @@ export class GaugeTable extends KeyIndex {
 }
 
 /**
+ * Timer values are logged in chunks of this many: appending never copies what is logged (a
+ * doubling array copied up to 100 MB at once, stalling the receive loop), and the flush groups
+ * the log a chunk at a time.
+ */
+export const LOG_CHUNK = 16_384;
+
+const NO_SLOTS: Int32Array = new Int32Array(0);
+const NO_VALUES: Float64Array = new Float64Array(0);
+
+/**
  * Timers: Σ 1/rate per slot, and every value in one log of (slot, value) pairs in arrival order
- * (no array per key). The flush groups the log by slot (see groupTimers).
+ * (no array per key). The flush groups the log by slot (see TimerGrouping).
  */
 export interface TimerSnapshot {
   readonly keys: readonly string[];
   readonly n: number;
   readonly counts: Float64Array;
-  readonly logSlots: Int32Array;
-  readonly logValues: Float64Array;
+  /** The log in chunks of LOG_CHUNK entries (the last one filled up to logLength). */
+  readonly logSlots: readonly Int32Array[];
+  readonly logValues: readonly Float64Array[];
   readonly logLength: number;
   /** A -0 arrived: sorting must keep 0 and -0 in arrival order as etsy's comparator sort does. */
   readonly negativeZero: boolean;
@@ -169,8 +180,12 @@ export interface TimerSnapshot {
 
 export class TimerTable extends KeyIndex {
   counts = new Float64Array(64);
-  logSlots = new Int32Array(1024);
-  logValues = new Float64Array(1024);
+  private logSlots: Int32Array[] = [];
+  private logValues: Float64Array[] = [];
+  /** The chunk being filled, and how far. */
+  private slotsChunk: Int32Array = NO_SLOTS;
+  private valuesChunk: Float64Array = NO_VALUES;
+  private fill = LOG_CHUNK;
   logLength = 0;
   negativeZero = false;
 
@@ -182,23 +197,23 @@ export class TimerTable extends KeyIndex {
   }
 
   push(slot: number, value: number, countIncrement: number): void {
-    const i = this.logLength;
-    if (i === this.logValues.length) this.growLog();
-    this.logSlots[i] = slot;
-    this.logValues[i] = value;
-    this.logLength = i + 1;
+    let i = this.fill;
+    if (i === LOG_CHUNK) {
+      this.newChunk();
+      i = 0;
+    }
+    this.slotsChunk[i] = slot;
+    this.valuesChunk[i] = value;
+    this.fill = i + 1;
+    this.logLength++;
     this.counts[slot] += countIncrement;
     if (value === 0 && 1 / value < 0) this.negativeZero = true;
   }
 
-  private growLog(): void {
-    const n = this.logValues.length * 2;
-    const slots = new Int32Array(n);
-    slots.set(this.logSlots);
-    this.logSlots = slots;
-    const values = new Float64Array(n);
-    values.set(this.logValues);
-    this.logValues = values;
+  private newChunk(): void {
+    this.logSlots.push((this.slotsChunk = new Int32Array(LOG_CHUNK)));
+    this.logValues.push((this.valuesChunk = new Float64Array(LOG_CHUNK)));
+    this.fill = 0;
   }
 
   take(deleteIdle: boolean): TimerSnapshot {
@@ -212,10 +227,11 @@ export class TimerTable extends KeyIndex {
       this.index = new Map();
     }
     this.counts = new Float64Array(Math.max(64, this.keys.length));
-    // The next interval probably sees about as many values as this one.
-    const cap = Math.max(1024, this.logLength);
-    this.logSlots = new Int32Array(cap);
-    this.logValues = new Float64Array(cap);
+    this.logSlots = [];
+    this.logValues = [];
+    this.slotsChunk = NO_SLOTS;
+    this.valuesChunk = NO_VALUES;
+    this.fill = LOG_CHUNK;
     this.logLength = 0;
     this.negativeZero = false;
     return snap;
@@ -224,7 +240,7 @@ export class TimerTable extends KeyIndex {
   /** One key's values in arrival order (admin `timers`). */
   valuesOf(slot: number): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.logLength; i++) if (this.logSlots[i] === slot) out.push(this.logValues[i]!);
+    for (let i = 0; i < this.logLength; i++) if (this.logSlots[i >> LOG_SHIFT]![i & LOG_MASK] === slot) out.push(this.logValues[i >> LOG_SHIFT]![i & LOG_MASK]!);
     return out;
   }
 
@@ -235,17 +251,27 @@ export class TimerTable extends KeyIndex {
     const newSlot = new Int32Array(counts.length).fill(-1);
     this.counts = new Float64Array(Math.max(64, kept.length));
     kept.forEach((s, i) => { newSlot[s] = i; this.counts[i] = counts[s]!; });
+    // The log compacted in place, then cut after its last kept entry.
     let w = 0;
     for (let r = 0; r < this.logLength; r++) {
-      const s = newSlot[this.logSlots[r]!]!;
+      const s = newSlot[this.logSlots[r >> LOG_SHIFT]![r & LOG_MASK]!]!;
       if (s === -1) continue;
-      this.logSlots[w] = s;
-      this.logValues[w] = this.logValues[r]!;
+      this.logSlots[w >> LOG_SHIFT]![w & LOG_MASK] = s;
+      this.logValues[w >> LOG_SHIFT]![w & LOG_MASK] = this.logValues[r >> LOG_SHIFT]![r & LOG_MASK]!;
       w++;
     }
+    const chunks = Math.ceil(w / LOG_CHUNK);
+    this.logSlots.length = chunks;
+    this.logValues.length = chunks;
+    this.slotsChunk = chunks ? this.logSlots[chunks - 1]! : NO_SLOTS;
+    this.valuesChunk = chunks ? this.logValues[chunks - 1]! : NO_VALUES;
+    this.fill = chunks ? w - (chunks - 1) * LOG_CHUNK : LOG_CHUNK;
     this.logLength = w;
   }
 }
+
+const LOG_SHIFT = Math.log2(LOG_CHUNK);
+const LOG_MASK = LOG_CHUNK - 1;
 
 /** A timer snapshot's values grouped per slot: slot s owns values[offsets[s], offsets[s + 1]). */
 export interface GroupedTimers {
@@ -253,18 +279,66 @@ export interface GroupedTimers {
   values: Float64Array;
 }
 
-/** Counting sort of the log by slot; each slot's values stay in arrival order (sorted later, per key). */
+/**
+ * Counting sort of the log by slot, one log chunk per step() so a big flush can let packets in
+ * between; each slot's values stay in arrival order (sorted later, per key).
+ */
+export class TimerGrouping implements GroupedTimers {
+  readonly offsets: Int32Array;
+  readonly values: Float64Array;
+  private fill: Int32Array | null = null;
+  /** Chunks counted, then chunks placed. */
+  private counted = 0;
+  private placed = 0;
+
+  constructor(private readonly t: TimerSnapshot) {
+    this.offsets = new Int32Array(t.n + 1);
+    this.values = new Float64Array(t.logLength);
+  }
+
+  get done(): boolean {
+    return this.placed === this.t.logSlots.length && this.fill !== null;
+  }
+
+  /** Counts or places one chunk of the log; returns true once every value is in place. */
+  step(): boolean {
+    const t = this.t;
+    const chunks = t.logSlots.length;
+    const offsets = this.offsets;
+    if (this.counted < chunks) {
+      const c = this.counted++;
+      const slots = t.logSlots[c]!;
+      const len = chunkLength(t, c);
+      for (let i = 0; i < len; i++) offsets[slots[i]! + 1]++;
+      return false;
+    }
+    if (this.fill === null) {
+      for (let s = 0; s < t.n; s++) offsets[s + 1] += offsets[s]!;
+      this.fill = offsets.slice(0, t.n);
+      return chunks === 0;
+    }
+    if (this.placed < chunks) {
+      const c = this.placed++;
+      const slots = t.logSlots[c]!;
+      const src = t.logValues[c]!;
+      const fill = this.fill;
+      const values = this.values;
+      const len = chunkLength(t, c);
+      for (let i = 0; i < len; i++) values[fill[slots[i]!]!++] = src[i]!;
+    }
+    return this.done;
+  }
+}
+
+function chunkLength(t: TimerSnapshot, c: number): number {
+  return Math.min(LOG_CHUNK, t.logLength - c * LOG_CHUNK);
+}
+
+/** The whole grouping at once (tests, tools). */
 export function groupTimers(t: TimerSnapshot): GroupedTimers {
-  const offsets = new Int32Array(t.n + 1);
-  const slots = t.logSlots;
-  const len = t.logLength;
-  for (let i = 0; i < len; i++) offsets[slots[i]! + 1]++;
-  for (let s = 0; s < t.n; s++) offsets[s + 1] += offsets[s]!;
-  const fill = offsets.slice(0, t.n);
-  const values = new Float64Array(len);
-  const src = t.logValues;
-  for (let i = 0; i < len; i++) values[fill[slots[i]!]!++] = src[i]!;
-  return { offsets, values };
+  const g = new TimerGrouping(t);
+  while (!g.step());
+  return g;
 }
 
 export interface SetsSnapshot {

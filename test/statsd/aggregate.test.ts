@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Aggregator, type AggregatorConfig, type StatsdSnapshot } from '../../lib/statsd/aggregate.js';
-import { groupTimers } from '../../lib/statsd/tables.js';
+import { groupTimers, LOG_CHUNK } from '../../lib/statsd/tables.js';
 
 const base: AggregatorConfig = {
   prefixStats: 'statsd', deleteCounters: false, deleteTimers: false, deleteGauges: false, deleteSets: false,
@@ -158,4 +158,30 @@ t.test('many keys: the byte cache grows, and forgets keys that stopped coming', 
     t.same(timers(s.timers).get(`r${round}.t123`), { values: [123], count: 1 });
   }
   t.ok(a.keyCacheSize <= 2 * 40003 + 4096, `the cache stays bounded (${a.keyCacheSize} keys)`);
+});
+
+t.test('a timer log spanning several chunks is grouped, listed and compacted in arrival order', async (t) => {
+  const a = agg();
+  const n = 2 * LOG_CHUNK + 123;
+  const lines: string[] = [];
+  const want: Record<string, number[]> = { x: [], y: [], z: [] };
+  for (let i = 0; i < n; i++) {
+    const key = 'xyz'[(i * 7) % 3]!;
+    lines.push(`${key}:${i}|ms`);
+    want[key]!.push(i);
+  }
+  a.datagram(Buffer.from(lines.join('\n')), 0);
+  t.same(a.dump('timers').get('y'), want.y, 'admin listing across chunks');
+  t.same(a.deleteStats('timers', ['y']), ['deleted: y']);
+  // after the compaction the log keeps growing from where it was cut
+  a.datagram(Buffer.from('z:70001|ms\nx:70002|ms'), 0);
+  want.z!.push(70001);
+  want.x!.push(70002);
+  const s = a.flush(10_000);
+  t.equal(s.timers.logLength, want.x!.length + want.z!.length);
+  const got = timers(s.timers);
+  t.same([...got.keys()].sort(), ['x', 'z']);
+  t.same(got.get('x')!.values, want.x);
+  t.same(got.get('z')!.values, want.z);
+  t.same(timers(a.flush(20_000).timers).get('x'), { values: [], count: 0 }, 'and the next interval starts empty');
 });

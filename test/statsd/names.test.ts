@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Aggregator } from '../../lib/statsd/aggregate.js';
-import { snapshotToPoints, type NamingConfig } from '../../lib/statsd/names.js';
+import { FlushNaming, snapshotToPoints, type NamingConfig } from '../../lib/statsd/names.js';
+import { LOG_CHUNK } from '../../lib/statsd/tables.js';
 
 const legacy: NamingConfig = {
   legacyNamespace: true, globalPrefix: 'stats', prefixCounter: 'counters', prefixTimer: 'timers', prefixGauge: 'gauges',
@@ -73,4 +74,22 @@ t.test('with keyNameSanitize off only the name part before the first ; is saniti
 t.test('counter rates divide by the flush interval in seconds', async (t) => {
   const r = flush('c:5|c', { ...legacy, legacyNamespace: false });
   t.equal(r.points.find((p) => p.name === 'stats.counters.c.rate')!.value, 5);
+});
+
+t.test('a flush named in small steps (the log grouped a chunk at a time) equals the flush named at once', async (t) => {
+  const lines: string[] = [];
+  for (let i = 0; i < 3 * LOG_CHUNK + 7; i++) lines.push(`t${i % 5}:${(i * 7919) % 1000}|ms`, `c${i % 3}:1|c`);
+  const text = lines.join('\n');
+  const make = () => {
+    const a = new Aggregator({ prefixStats: 'statsd', deleteCounters: false, deleteTimers: false, deleteGauges: false, deleteSets: false, gaugesMaxTTL: 1, flushInterval: 1000, keyNameSanitize: true });
+    a.packet(text, 0);
+    return new FlushNaming(a.flush(1700000001_000), legacy, { percentThreshold: [90, 99] }, backend, clock);
+  };
+  const whole = make();
+  t.ok(whole.step());
+  const stepped = make();
+  let steps = 1;
+  while (!stepped.step(1)) steps++;
+  t.ok(steps > 3 * 2 + 5, `took ${steps} steps`);
+  t.same(stepped.finish(), whole.finish());
 });
