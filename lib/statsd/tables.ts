@@ -4,15 +4,7 @@
 // snapshot and starts new ones (no per-key work on the receive path). The key list is shared
 // with snapshots and only ever appended to: removing keys (delete*, admin del*) builds a new list,
 // so a snapshot being named while packets arrive never changes. Pure.
-
-/**
- * A copy of a string that does not share memory with the packet it was cut from. V8 represents
- * longer substrings as slices of their parent, so a key kept in a table would keep its whole
- * packet alive; keys and set members are copied once, when first stored.
- */
-export function own(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
-}
+import { ownString } from '../own-string.js';
 
 function grown(a: Float64Array, need: number) {
   const b = new Float64Array(Math.max(need, a.length * 2, 64));
@@ -33,7 +25,7 @@ export class KeyIndex {
   /** Adds an absent key; returns its slot. */
   protected addKey(key: string): number {
     const slot = this.keys.length;
-    const k = own(key);
+    const k = ownString(key);
     this.keys.push(k);
     this.index.set(k, slot);
     return slot;
@@ -365,7 +357,7 @@ export class SetTable extends KeyIndex {
       s = new Set();
       this.members[slot] = s;
     }
-    if (!s.has(member)) s.add(own(member));
+    if (!s.has(member)) s.add(ownString(member));
   }
 
   take(deleteIdle: boolean): SetsSnapshot {

@@ -21,6 +21,7 @@ import { preparePoints, type Point } from '../whisper/update-core.js';
 import { FdBudget } from './fd-budget.js';
 import { FastRuns, fastWrite, fastWriteOne, forgetContents, holdsWrites, writeHeld, type FastRun } from './file-cache.js';
 import { DueQueue } from './due-queue.js';
+import { ownString } from '../own-string.js';
 
 export interface StoreFilesOptions {
   dataDir: string;
@@ -83,6 +84,11 @@ function pointAt(timestamps: ArrayLike<number>, values: ArrayLike<number>, i: nu
   return [finiteTimestamp(timestamps[i]!), values[i]!];
 }
 
+/** `n` as a small integer where it fits (see StoreFiles.now(): Node's stat numbers are doubles). */
+function smallInt(n: number): number {
+  return n === (n | 0) ? n | 0 : n;
+}
+
 /** How often (in batches) cached state of metrics that stopped coming is dropped, and after how many idle batches. */
 const SWEEP_EVERY = 256;
 const FORGET_AFTER = 1024;
@@ -99,6 +105,8 @@ export class StoreFiles {
   private readonly holdFrom: number;
   private readonly runs = new FastRuns();
   private readonly clock: () => number;
+  /** now() counts from here: times kept per file (checkAt, deadline) stay small integers. */
+  private readonly epoch: number;
   /** Metrics with held-back writes, by deadline. */
   private readonly due = new DueQueue<Entry>();
   private readonly entries = new Map<string, Entry>();
@@ -114,6 +122,7 @@ export class StoreFiles {
     this.deferMs = Math.max(0, options.deferMs ?? 60_000);
     this.holdFrom = this.deferMs > 0 ? 1 : Infinity;
     this.clock = options.clock ?? Date.now;
+    this.epoch = this.clock();
   }
 
   /** New storage rules (SIGHUP): only files created from now on use them. */
@@ -170,7 +179,7 @@ export class StoreFiles {
         report.errors.push([entry.name, (err as Error).message]);
       }
     }
-    this.flushDue(this.clock(), report);
+    this.flushDue(this.now(), report);
     if (this.batch % SWEEP_EVERY === 0) this.forgetIdle(report);
     return report;
   }
@@ -215,7 +224,9 @@ export class StoreFiles {
     }
   }
 
-  private newEntry(name: string): Entry {
+  private newEntry(received: string): Entry {
+    // A name split out of a batch message shares its memory: kept, it would keep the message alive.
+    const name = ownString(received);
     const entry: Entry = { name, path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0, deadline: -1, first: -1, more: null };
     this.entries.set(name, entry);
     return entry;
@@ -229,7 +240,7 @@ export class StoreFiles {
     try {
       if (fd >= 0) {
         this.open.touch(entry.name, entry);
-        if (this.clock() >= entry.checkAt) fd = this.revalidate(entry);
+        if (this.now() >= entry.checkAt) fd = this.revalidate(entry);
       }
       if (fd < 0) {
         fd = this.openFile(entry, report);
@@ -239,8 +250,8 @@ export class StoreFiles {
       if (newestFirst === null) fastWriteOne(run, fd, entry.path, t, v, now, this.holdFrom);
       else fastWrite(run, fd, entry.path, newestFirst, now, this.holdFrom);
       if (holdsWrites(run)) {
-        if (entry.deadline < 0) this.due.add(entry, this.clock() + this.deferMs);
-        else if (this.clock() >= entry.deadline) {
+        if (entry.deadline < 0) this.due.add(entry, this.now() + this.deferMs);
+        else if (this.now() >= entry.deadline) {
           // due while the file is open anyway: written now rather than reopened later
           writeHeld(run, fd, entry.path);
           this.due.remove(entry);
@@ -274,7 +285,7 @@ export class StoreFiles {
     try {
       const st = fs.fstatSync(fd);
       if (entry.run === null || st.ino !== entry.ino || st.size !== entry.size) this.readHeader(entry, fd, st.ino, st.size);
-      else if (this.clock() >= entry.checkAt) this.checkMetadata(entry, fd);
+      else if (this.now() >= entry.checkAt) this.checkMetadata(entry, fd);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -288,8 +299,8 @@ export class StoreFiles {
     if (entry.run !== null) this.runs.give(entry.run);
     this.due.remove(entry);
     entry.run = this.runs.take(state.header, state.bases);
-    entry.ino = ino;
-    entry.size = size;
+    entry.ino = smallInt(ino);
+    entry.size = smallInt(size);
     entry.checkAt = this.nextCheck();
   }
 
@@ -339,7 +350,16 @@ export class StoreFiles {
   }
 
   private nextCheck(): number {
-    return this.clock() + this.revalidateMs * (0.5 + Math.random());
+    return Math.floor(this.now() + this.revalidateMs * (0.5 + Math.random()));
+  }
+
+  /**
+   * Milliseconds since this StoreFiles was made. Kept per file, a time since 1970 (or any number
+   * not a small integer) is a boxed double: 16 bytes more per field and file (V8 stores an
+   * object's number fields as small integers only while every value fits).
+   */
+  private now(): number {
+    return this.clock() - this.epoch;
   }
 
   /** Closes a kept fd; the file's run (and what it holds back) stays. */
