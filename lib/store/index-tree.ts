@@ -32,23 +32,65 @@ export interface FoundNode {
   isLeaf: boolean;
 }
 
+// Shared stand-ins for a directory with no subdirectories or no leaves (most key directories
+// hold only leaves): never mutated, replaced by a node's own Map/Set on first insert.
+const NO_DIRS: ReadonlyMap<string, DirNode> = new Map();
+const NO_LEAVES: ReadonlySet<string> = new Set();
+
+// One per directory, so kept small: with 100,000 keys the index held ~1.5 KB per key directory
+// when every node had its own Map, Set and two path strings.
 class DirNode {
-  readonly dirs = new Map<string, DirNode>();
-  readonly leaves = new Set<string>();
+  dirs: ReadonlyMap<string, DirNode> = NO_DIRS;
+  leaves: ReadonlySet<string> = NO_LEAVES;
   scanned = false;
   mtimeMs = -1;
   checkedAt = -Infinity;
-  /** Where the directory really is (symlinks resolved), to refuse symlink loops. */
+  /**
+   * `name` is the directory's name in its parent (the root: its path). `real` is where it really
+   * is (symlinks resolved, to refuse symlink loops), or null when that is its parent's real path
+   * plus its name.
+   */
   constructor(
-    readonly fsPath: string,
-    readonly realPath: string,
+    readonly name: string,
     readonly parent: DirNode | null,
+    private readonly real: string | null = null,
   ) {}
+
+  get fsPath(): string {
+    return this.parent === null ? this.name : path.join(this.parent.fsPath, this.name);
+  }
+
+  get realPath(): string {
+    return this.real ?? path.join(this.parent!.realPath, this.name);
+  }
 
   /** True when `real` is this directory or one of its ancestors (following it would loop). */
   loopsTo(real: string): boolean {
     for (let n: DirNode | null = this; n; n = n.parent) if (n.realPath === real) return true;
     return false;
+  }
+
+  addDir(name: string, real: string | null): DirNode {
+    if (this.dirs === NO_DIRS) this.dirs = new Map();
+    const child = new DirNode(name, this, real);
+    (this.dirs as Map<string, DirNode>).set(name, child);
+    return child;
+  }
+
+  dropDir(name: string): void {
+    (this.dirs as Map<string, DirNode>).delete(name);
+  }
+
+  /** Adds a leaf; false when it was there. */
+  addLeaf(name: string): boolean {
+    if (this.leaves.has(name)) return false;
+    if (this.leaves === NO_LEAVES) this.leaves = new Set();
+    (this.leaves as Set<string>).add(name);
+    return true;
+  }
+
+  setLeaves(leaves: Set<string>): void {
+    this.leaves = leaves.size ? leaves : NO_LEAVES;
   }
 }
 
@@ -74,7 +116,7 @@ export class MetricIndex {
     } catch {
       // not there yet: scanning finds nothing until it is
     }
-    this.root = new DirNode(root, real, null);
+    this.root = new DirNode(root, null, real);
     this.limits = opts.limits ?? DEFAULT_GLOB_LIMITS;
     this.revalidateMs = opts.revalidateMs ?? 1000;
     this.clock = opts.clock ?? Date.now;
@@ -106,12 +148,13 @@ export class MetricIndex {
       entries = [];
       mtimeMs = -1;
     }
-    const dirs = new Map<string, string>();
+    /** Subdirectory name → its real path, or null when not a symlink. */
+    const dirs = new Map<string, string | null>();
     const leaves = new Set<string>();
     for (const e of entries) {
       let isDir = e.isDirectory();
       let isFile = e.isFile();
-      let real = path.join(node.realPath, e.name);
+      let real: string | null = null;
       if (e.isSymbolicLink()) {
         try {
           const full = path.join(node.fsPath, e.name);
@@ -121,7 +164,7 @@ export class MetricIndex {
         } catch {
           continue;
         }
-        if (isDir && node.loopsTo(real)) continue;
+        if (isDir && node.loopsTo(real!)) continue;
       }
       if (isDir && validComponent(e.name)) dirs.set(e.name, real);
       else if (isFile && e.name.endsWith(WHISPER_SUFFIX)) {
@@ -130,10 +173,9 @@ export class MetricIndex {
       }
     }
     for (const name of [...node.dirs.keys()]) if (!dirs.has(name)) this.dropDir(node, name);
-    for (const [name, real] of dirs) if (!node.dirs.has(name)) node.dirs.set(name, new DirNode(path.join(node.fsPath, name), real, node));
+    for (const [name, real] of dirs) if (!node.dirs.has(name)) node.addDir(name, real);
     this.leafCount += leaves.size - node.leaves.size;
-    node.leaves.clear();
-    for (const l of leaves) node.leaves.add(l);
+    node.setLeaves(leaves);
     node.scanned = true;
     node.mtimeMs = mtimeMs;
     node.checkedAt = this.clock();
@@ -142,7 +184,7 @@ export class MetricIndex {
   private dropDir(parent: DirNode, name: string): void {
     const count = (n: DirNode): number => n.leaves.size + [...n.dirs.values()].reduce((a, c) => a + count(c), 0);
     this.leafCount -= count(parent.dirs.get(name)!);
-    parent.dirs.delete(name);
+    parent.dropDir(name);
   }
 
   /** Makes sure a directory's listing is current enough: scanned, and mtime re-checked when stale (or forced). */
@@ -169,17 +211,12 @@ export class MetricIndex {
       for (const part of parts.slice(0, -1)) {
         let child = node.dirs.get(part);
         if (!child) {
-          child = new DirNode(path.join(node.fsPath, part), path.join(node.realPath, part), node);
+          child = node.addDir(part, null);
           child.scanned = true;
-          node.dirs.set(part, child);
         }
         node = child;
       }
-      const leaf = parts[parts.length - 1];
-      if (!node.leaves.has(leaf)) {
-        node.leaves.add(leaf);
-        this.leafCount++;
-      }
+      if (node.addLeaf(parts[parts.length - 1]!)) this.leafCount++;
     }
   }
 
