@@ -218,6 +218,17 @@ async function sustained(d: Daemon, lines: number, kind: string): Promise<{ line
   return { linesPerSec: best, note };
 }
 
+/** UDP datagrams the kernel dropped for full receive buffers, machine-wide (Linux; 0 elsewhere). */
+function kernelDrops(): number {
+  try {
+    const udp = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = udp[0]!.split(/\s+/);
+    return Number(udp[1]!.split(/\s+/)[names.indexOf('RcvbufErrors')]);
+  } catch {
+    return 0;
+  }
+}
+
 function rssMiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
@@ -255,6 +266,7 @@ async function main(): Promise<void> {
     try {
       await d.settle();
       const before = d.received(20);
+      const dropsBefore = kernelDrops();
       const written = () => [...d.log().matchAll(/flush (\d+)( \(with [^)]*\))?: (\d+) points, named in (\d+) ms(?: \([^)]*\))?, written in (\d+) ms, (\d+) ms from tick to written/g)]
         .filter((m) => Number(m[3]) > 100000);
       const s = { lines: 0, secs: 0 };
@@ -263,12 +275,14 @@ async function main(): Promise<void> {
         s.lines += part.lines;
         s.secs += part.secs;
       }
-      await flushes(d, 1);
+      // two more flushes: the first may still be on its way to the fake carbon (200,000 lines each)
+      await flushes(d, 2);
       const got = d.received(20) - before;
+      const drops = kernelDrops() - dropsBefore;
       const mem = rssMiB(d.pid);
       const timings = written()
         .map((m) => `${m[3]} points${m[2] ? ' (several flushes written together)' : ''}: named ${m[4]} ms, written ${m[5]} ms, tick to written ${m[6]} ms`);
-      const line = `${d.name} 100k keys at 200k lines/s for ${s.secs.toFixed(0)} s: loss ${((1 - got / s.lines) * 100).toFixed(3)} %, RSS ${mem.rss.toFixed(0)} MiB (peak ${mem.hwm.toFixed(0)} MiB)`;
+      const line = `${d.name} 100k keys at 200k lines/s for ${s.secs.toFixed(0)} s: loss ${((1 - got / s.lines) * 100).toFixed(3)} % (kernel receive-buffer drops: ${drops} packets), RSS ${mem.rss.toFixed(0)} MiB (peak ${mem.hwm.toFixed(0)} MiB)`;
       console.log(line);
       results.push(line);
       for (const tline of timings) { console.log(`  ${tline}`); results.push(`  ${tline}`); }
