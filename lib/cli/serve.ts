@@ -41,7 +41,8 @@ function load(argv: Record<string, unknown>): LoadedConfig | null {
 /**
  * The collector's heap grows by 30 % between full collections instead of V8's default (up to 4x
  * the live heap): a flush leaves megabytes of dead batch arrays and names behind, and with 100,000
- * keys the default let RSS reach 650–950 MiB around a live heap of ~250 MiB (350 MiB with this).
+ * keys the default let RSS reach 650–950 MiB around ~250 MiB of live heaps (~390 MiB with this
+ * and the writer threads' smaller young generation, store/writer.ts).
  * The flag is read at every full collection, so setting it at run time takes effect; it applies
  * to the writer workers too (V8 flags are per process).
  */
