@@ -150,6 +150,9 @@ export class GaugeTable extends KeyIndex {
  * the log a chunk at a time.
  */
 export const LOG_CHUNK = 16_384;
+/** Entry i of the log is [i >> LOG_SHIFT][i & LOG_MASK]. */
+const LOG_SHIFT = Math.log2(LOG_CHUNK);
+const LOG_MASK = LOG_CHUNK - 1;
 
 const NO_SLOTS: Int32Array = new Int32Array(0);
 const NO_VALUES: Float64Array = new Float64Array(0);
@@ -261,9 +264,6 @@ export class TimerTable extends KeyIndex {
     this.logLength = w;
   }
 }
-
-const LOG_SHIFT = Math.log2(LOG_CHUNK);
-const LOG_MASK = LOG_CHUNK - 1;
 
 /** A timer snapshot's values grouped per slot: slot s owns values[offsets[s], offsets[s + 1]). */
 export interface GroupedTimers {
