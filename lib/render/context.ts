@@ -75,6 +75,12 @@ export interface RenderContext {
   template: Record<string, string>;
   /** Raw arguments of the call being evaluated (graphite's requestContext['args']). */
   args: Arg[];
+  /**
+   * Per parameter position of that call: the argument was written as a float literal (`5.0`,
+   * `1e1`). Python prints such a whole number as `5.0` where an int prints `5`, and graphite puts
+   * arguments into names and tags with str(). Read it before the function awaits anything.
+   */
+  floatArgs?: boolean[];
   targets: string[];
   fetch: FetchFn;
   budget: Budget;

@@ -164,6 +164,7 @@ async function evaluateCall(ctx: RenderContext, call: CallNode, replacements?: R
     const raw = new Map([...kwargs].map(([k, v]) => [k, v.value] as const));
     callArgs = positional(def.params, args.map((a) => a.value), raw, call.name);
   }
+  ctx.floatArgs = positional(def.params, args.map((a) => a.isFloatToken), new Map([...kwargs].map(([k, v]) => [k, v.isFloatToken] as const)), call.name) as boolean[];
   try {
     return await def.fn(ctx, callArgs);
   } catch (err) {

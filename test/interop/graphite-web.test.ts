@@ -32,10 +32,14 @@ const TARGETS = [
   'sumSeries(mixed.*)', 'divideSeries(mixed.fine,mixed.coarse)',
   'sumSeries(a.b.c', 'scale(a.b, .5)', 'foo.bar)', 'a.b.c)', 'a..b',
   'unique(a.b.c,a.b.*)', 'fallbackSeries(no.such,a.x.y)', 'offsetToZero(a.b.d)', 'cumulative(a.b.c)', 'integralByInterval(a.b.c,"10min")', 'add(a.b.c,5)', 'sigmoid(a.b.c)', 'powSeries(a.b.*)', 'averageOutsidePercentile(servers.*.cpu.*,30)',
+  'stdev(a.b.c,5)', 'stdev(a.b.c,5,0.5)', 'stdev(servers.*.cpu.user,3,0.0)', 'stdev(a.b.d,1)', 'stdev(weird.values,3)',
+  'weightedAverage(servers.*.cpu.user,servers.*.cpu.idle,1)', 'weightedAverage(a.b.*,a.b.*,2)', 'weightedAverage(servers.web{1,2}.cpu.user,servers.web{2,3}.cpu.idle,1)', 'weightedAverage(servers.*.cpu.user,servers.*.cpu.idle)',
+  // whole numbers written as floats print as Python floats (`5.0`) in names and tags
+  'exponentialMovingAverage(a.b.c,5.0)', 'log(a.b.c,10.0)', 'asPercent(a.b.*,50.0)', 'dashed(a.b.c,5.0)', 'offsetToZero(a.b.c)', 'offsetToZero(a.x.y)',
 ];
 
 /** 1.1.8 computes moving windows one step late (fixed in 1.1.9, graphite-web#2632/PR#2682): graphite's value at t+step is ours at t. */
-const MOVING = ['movingAverage(a.b.c,3)', 'movingAverage(a.b.c,"1min")', 'movingSum(a.b.c,5)', 'movingMin(a.b.c,5)', 'movingMax(a.b.c,"2min")', 'movingMedian(a.b.c,4)', 'movingWindow(a.b.c,3,"sum")', 'movingAverage(a.b.c,3,0.9)', 'movingAverage(a.b.*,2)'];
+const MOVING = ['movingAverage(a.b.c,3)', 'movingAverage(a.b.c,"1min")', 'movingSum(a.b.c,5)', 'movingMin(a.b.c,5)', 'movingMax(a.b.c,"2min")', 'movingMedian(a.b.c,4)', 'movingWindow(a.b.c,3,"sum")', 'movingAverage(a.b.c,3,0.9)', 'movingAverage(a.b.*,2)', 'movingAverage(a.b.c,3.0)', 'movingMedian(a.b.c,1e1)'];
 
 /** Time syntaxes and options, each combined with a handful of targets. */
 const WINDOWS = [

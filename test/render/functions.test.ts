@@ -171,6 +171,36 @@ t.test('moving windows end at the point (graphite-web 1.1.10); compat118 gives 1
   t.same(fetch.calls, [`a.one@${T0 + 540}`, `a.one@${T0 + 360}`], 're-fetched with from moved back by the window');
 });
 
+t.test('stdev: running sums over the last N points, windowTolerance as graphite computes it', async (t) => {
+  const [sd] = await json(`target=stdev(a.one,3)&${FROM}`);
+  t.same([sd.target, sd.tags.stdev], ['stdev(a.one,3)', '3']);
+  t.same(values(sd.datapoints).slice(0, 4), [0, 0.5, Math.sqrt(6) / 3, Math.sqrt(6) / 3], 'bootstrapping windows of 1 and 2 points, then full ones');
+  const [gaps] = await json(`target=stdev(a.gaps,3,0.5)&${FROM}`);
+  t.same(values(gaps.datapoints).slice(0, 7), [null, null, null, null, null, null, 1], 'a value only where 2 of the 3 points are non-null');
+  await t.rejects(json(`target=stdev(a.one,0)&${FROM}`), { message: /at least 1 point/ });
+});
+
+t.test('weightedAverage pairs the lists by node and divides by the sum of the weights', async (t) => {
+  const [w] = await json(`target=weightedAverage(h.web*.cpu,h.web*.cpu,1)&${FROM}`);
+  t.equal(w.target, 'weightedAverage(h.web*.cpu, h.web*.cpu, 1)');
+  t.same(values(w.datapoints).slice(0, 2), [5 / 3, 5 / 3], '(1·1 + 2·2) / (1 + 2)');
+  t.same(await json(`target=weightedAverage(h.web1.cpu,h.web2.cpu,1)&${FROM}`), [], 'no pair shares its key');
+  await t.rejects(json(`target=weightedAverage(h.web*.cpu,h.web1.mem,1)&${FROM}`), { message: /same number of series/ });
+});
+
+t.test('a whole number written as a float prints as a Python float in names and tags', async (t) => {
+  const [ma] = await json(`target=movingAverage(a.one,3.0)&${FROM}`);
+  t.same([ma.target, ma.tags.movingAverage], ['movingAverage(a.one,3.0)', '3.0']);
+  const [ma3] = await json(`target=movingAverage(a.one,3)&${FROM}`);
+  t.same([ma3.target, ma3.tags.movingAverage], ['movingAverage(a.one,3)', '3']);
+  const [lg] = await json(`target=log(a.one,1e1)&${FROM}`);
+  t.same([lg.target, lg.tags.log], ['log(a.one, 10.0)', '10.0']);
+  const [z] = await json(`target=offsetToZero(h.web1.cpu)&${FROM}`);
+  t.equal(z.tags.offsetToZero, '1.0', 'the minimum of stored values is a float');
+  const [kw] = await json(`target=exponentialMovingAverage(a.one,windowSize=2.0)&${FROM}`);
+  t.equal(kw.target, 'exponentialMovingAverage(a.one,2.0)', 'keyword arguments too');
+});
+
 t.test('bucketing and time moves', async (t) => {
   const [sum] = await json(`target=summarize(a.one,"5min")&${FROM}`);
   t.equal(sum.target, 'summarize(a.one, "5min", "sum")');

@@ -7,7 +7,7 @@ import { InputParameterError } from '../errors.js';
 import { copySeries, iter, type RenderSeries, type Value } from '../series.js';
 import { pyFormatFixed, pyFormatG, pyStr } from '../pyformat.js';
 import { pySub } from '../pyregex.js';
-import { aggKey, def, int, num, p, seriesList, seriesListParam, str } from './helpers.js';
+import { aggKey, def, floatArg, int, num, p, seriesList, seriesListParam, str } from './helpers.js';
 
 const UNIT_SYSTEMS: Record<string, [string, number][]> = {
   binary: [
@@ -100,10 +100,10 @@ function legendValue(list: RenderSeries[], valueTypes: string[]): RenderSeries[]
   return list;
 }
 
-function withOption(name: string, description: string, extra: Parameters<typeof def>[3], apply: (s: RenderSeries, args: unknown[]) => void): FunctionDef {
-  return def(name, 'Graph', description, [seriesListParam(), ...extra], (_ctx, [l, ...rest]) => {
+function withOption(name: string, description: string, extra: Parameters<typeof def>[3], apply: (s: RenderSeries, args: unknown[], ctx: RenderContext) => void): FunctionDef {
+  return def(name, 'Graph', description, [seriesListParam(), ...extra], (ctx, [l, ...rest]) => {
     const list = seriesList(l);
-    for (const s of list) apply(s, rest);
+    for (const s of list) apply(s, rest, ctx);
     return list;
   });
 }
@@ -174,9 +174,9 @@ export function aliasFunctions(): FunctionDef[] {
     withOption('lineWidth', 'Sets the line width (graph option; data unchanged).', [p('width', 'float', { required: true })], (s, [w]) => {
       s.options = { ...s.options, lineWidth: num(w, 'width') };
     }),
-    withOption('dashed', 'Draws dashed (graph option; renames to dashed(x, length)).', [p('dashLength', 'integer', { default: 5 })], (s, [d]) => {
+    withOption('dashed', 'Draws dashed (graph option; renames to dashed(x, length)).', [p('dashLength', 'integer', { default: 5 })], (s, [d], ctx) => {
       const length = d === undefined || d === null ? 5 : num(d, 'dashLength');
-      s.tags.dashed = pyStr(length);
+      s.tags.dashed = pyStr(length, floatArg(ctx, 1));
       s.name = `dashed(${s.name}, ${pyFormatG(length)})`;
       s.options = { ...s.options, dashed: length };
     }),

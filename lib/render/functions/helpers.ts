@@ -2,7 +2,7 @@
 // graphite's lenient validation failed, so every function checks what it uses), node/tag
 // lookup by position, and in-place value mapping with graphite's iteration semantics.
 import { InputParameterError } from '../errors.js';
-import type { FunctionDef, SeriesFunction } from '../context.js';
+import type { FunctionDef, RenderContext, SeriesFunction } from '../context.js';
 import type { Param, ParamType } from '../params.js';
 import { isSeriesList, pyRepr } from '../params.js';
 import { parseTarget, type Arg, type Expression } from '../grammar.js';
@@ -77,6 +77,11 @@ export function firstPathExpression(name: string): string | null {
     if (base.kind !== 'call' || !base.args.length) return null;
     node = base.args[0];
   }
+}
+
+/** True when the call's argument at parameter position `i` was written as a float literal (`5.0`). */
+export function floatArg(ctx: RenderContext, i: number): boolean {
+  return ctx.floatArgs?.[i] === true;
 }
 
 /** graphite's getNodeOrTag: an integer picks a dotted node (negative from the end), else a tag. */

@@ -1,5 +1,5 @@
-// Pairwise combinations: divideSeries, divideSeriesLists, asPercent (all its forms), and the
-// aggregateSeriesLists family. Steps are aligned like graphite (lcm + consolidation) and values
+// Pairwise combinations: divideSeries, divideSeriesLists, asPercent (all its forms), weightedAverage
+// and the aggregateSeriesLists family. Steps are aligned like graphite (lcm + consolidation) and values
 // zipped by index.
 import type { FunctionDef, RenderContext } from '../context.js';
 import { InputParameterError } from '../errors.js';
@@ -8,7 +8,7 @@ import { mapRows, normalize } from '../normalize.js';
 import { iter, makeSeries, type RenderSeries, type Value } from '../series.js';
 import { isSeriesList } from '../params.js';
 import { pyStr } from '../pyformat.js';
-import { aggKey, def, formatPathExpressions, groupBy, optNum, p, seriesList, seriesListParam, str } from './helpers.js';
+import { aggKey, def, floatArg, formatPathExpressions, groupBy, optNum, p, seriesList, seriesListParam, str } from './helpers.js';
 import { aggregate } from './combine.js';
 
 function quotient(ctx: RenderContext, dividend: RenderSeries, divisor: RenderSeries): RenderSeries {
@@ -16,6 +16,42 @@ function quotient(ctx: RenderContext, dividend: RenderSeries, divisor: RenderSer
   const n = normalize([[dividend, divisor]])!;
   const values = mapRows(n.list, (row) => safeDiv(row[0], row[1]));
   return makeSeries(name, n.start, n.end, n.step, values, { xFilesFactor: ctx.xFilesFactor });
+}
+
+/** Values zipped to the longer series (Python's izip_longest: the shorter one padded with None). */
+function zipLongest(a: RenderSeries, b: RenderSeries, f: (x: Value, y: Value) => Value): Value[] {
+  const [x, y] = [iter(a), iter(b)];
+  return Array.from({ length: Math.max(x.length, y.length) }, (_, i) => f(i < x.length ? x[i] : null, i < y.length ? y[i] : null));
+}
+
+/**
+ * graphite's weightedAverage: avg × weight for each pair matched by their nodes/tags, summed and
+ * divided by the sum of all the weights. Pairs keep the order their keys were first seen in.
+ */
+function weightedAverage(ctx: RenderContext, avgs: RenderSeries[], weights: RenderSeries[], nodes: unknown[]): RenderSeries[] {
+  if (avgs.length !== weights.length) {
+    throw new InputParameterError(`weightedAverage must receive the same number of series for seriesListAvg and seriesListWeight but received respectively ${avgs.length} and ${weights.length}`);
+  }
+  const pairs = new Map<string, { avg?: RenderSeries; weight?: RenderSeries }>();
+  const pair = (key: string) => pairs.get(key) ?? pairs.set(key, {}).get(key)!;
+  avgs.forEach((avg, i) => {
+    pair(aggKey(avg, nodes)).avg = avg;
+    pair(aggKey(weights[i], nodes)).weight = weights[i];
+  });
+  const products: RenderSeries[] = [];
+  for (const { avg, weight } of pairs.values()) {
+    if (!avg || !weight) continue;
+    const values = zipLongest(avg, weight, (a, w) => safeMul(a, w));
+    products.push(makeSeries(`product(${weight.name},${avg.name})`, avg.start, avg.end, avg.step, values, { xFilesFactor: ctx.xFilesFactor }));
+  }
+  if (!products.length) return [];
+  const [sumProducts] = aggregate(ctx, [products], 'sum');
+  const [sumWeights] = aggregate(ctx, [weights], 'sum');
+  const expressions = (list: RenderSeries[]) => [...new Set(list.map((s) => s.pathExpression))].sort().join(',');
+  const nodeText = nodes.map((n, i) => pyStr(n, floatArg(ctx, 2 + i))).join(',');
+  const name = `weightedAverage(${expressions(avgs)}, ${expressions(weights)}, ${nodeText})`;
+  const values = zipLongest(sumProducts, sumWeights, safeDiv);
+  return [makeSeries(name, sumProducts.start, sumProducts.end, sumProducts.step, values, { xFilesFactor: ctx.xFilesFactor })];
 }
 
 function percentOf(a: Value, b: Value): Value {
@@ -115,7 +151,7 @@ function asPercent(ctx: RenderContext, list: RenderSeries[], total: unknown, nod
     const t = total as number;
     if (typeof t !== 'number') throw new InputParameterError(`Invalid total for asPercent: ${pyStr(total)}`);
     totalValues = list.length ? new Array(list[0].values.length).fill(t) : [];
-    totalText = pyStr(t);
+    totalText = pyStr(t, floatArg(ctx, 1));
   }
   return list.map((s) => {
     const vals = iter(s);
@@ -169,6 +205,13 @@ export function ratioFunctions(): FunctionDef[] {
         (ctx, [list, total, ...nodes]) => asPercent(ctx, seriesList(list), total, nodes),
         true,
       ),
+    ),
+    def(
+      'weightedAverage',
+      'Combine',
+      'The average of the first list weighted by the second: series paired by their nodes/tags, sum(avg × weight) / sum(weights).',
+      [seriesListParam('seriesListAvg'), seriesListParam('seriesListWeight'), p('nodes', 'nodeOrTag', { multiple: true })],
+      (ctx, [avgs, weights, ...nodes]) => weightedAverage(ctx, seriesList(avgs), seriesList(weights), nodes),
     ),
     def('aggregateSeriesLists', 'Combine', 'Aggregates the two lists pairwise, by position.', [...listsParams, p('func', 'aggFunc', { required: true }), p('xFilesFactor', 'float')], (ctx, [a, b, func, xff]) =>
       pairwise(ctx, seriesList(a), seriesList(b), str(func, 'func'), optNum(xff, 'xFilesFactor')),

@@ -6,7 +6,7 @@ import { safeMin, safeMax, safePow, safeMul } from '../aggfuncs.js';
 import { intervalSeconds } from '../attime.js';
 import { copySeries, iter, type RenderSeries, type Value } from '../series.js';
 import { pyFormatD, pyFormatG, pyRound, pyStr } from '../pyformat.js';
-import { def, int, mapInPlace, num, optNum, p, seriesList, seriesListParam, str } from './helpers.js';
+import { def, floatArg, int, mapInPlace, num, optNum, p, seriesList, seriesListParam, str } from './helpers.js';
 
 function setTag(s: RenderSeries, key: string, value: unknown, asFloat = false): void {
   s.tags[key] = pyStr(value, asFloat);
@@ -138,19 +138,20 @@ export function transformFunctions(): FunctionDef[] {
       const list = seriesList(l);
       for (const s of list) {
         const minimum = safeMin(iter(s));
-        setTag(s, 'offsetToZero', minimum);
+        setTag(s, 'offsetToZero', minimum, !s.ints); // the series' own minimum: a float unless its values are ints
         rename(s, `offsetToZero(${s.name})`);
         mapInPlace(s, (v) => (v === null ? null : v - (minimum as number)));
         s.ints = s.ints && minimum !== null && Number.isInteger(minimum);
       }
       return list;
     }),
-    derived('log', 'Logarithm of each value in the base (default 10); null for values ≤ 0.', [p('base', 'integer', { default: 10 })], (_ctx, s, [b]) => {
+    derived('log', 'Logarithm of each value in the base (default 10); null for values ≤ 0.', [p('base', 'integer', { default: 10 })], (ctx, s, [b]) => {
       const base = b === undefined || b === null ? 10 : num(b, 'base');
       const lb = Math.log(base);
       const values = iter(s).map((v) => (v === null || v <= 0 ? null : Math.log(v) / lb));
-      setTag(s, 'log', base);
-      return copySeries(s, { name: `log(${s.name}, ${pyStr(base)})`, values, ints: false });
+      const baseText = pyStr(base, floatArg(ctx, 1));
+      s.tags.log = baseText;
+      return copySeries(s, { name: `log(${s.name}, ${baseText})`, values, ints: false });
     }),
     derived('derivative', 'The difference to the previous value (null after a null).', [], (_ctx, s) => {
       let prev: Value = null;
