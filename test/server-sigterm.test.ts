@@ -1,9 +1,11 @@
 // SIGTERM: `bin/sotto serve` as a child process gets N counts and is terminated at once; the
-// Whisper files must hold all N (etsy loses the last interval). Read back with whisper.py.
+// Whisper files must hold all N (etsy loses the last interval), and the unterminated last line of
+// a TCP client that keeps its connection open. Read back with whisper.py.
 import t from 'tap';
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,18 +51,18 @@ t.test('SIGTERM right after sending: every count is in the Whisper files and the
   ensureBuilt();
   t.ok(existsSync(MAIN_JS), 'dist is built');
   const dataDir = mkdtempSync(join(tmpdir(), 'sotto-sigterm-'));
-  const child = spawn(process.execPath, [join(ROOT, 'bin/sotto'), 'serve', '--udp-port', '0', '--carbon-port', 'off', '--mgmt-port', 'off', '--http-port', 'off', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOTTO_CONFIG: '' } });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/sotto'), 'serve', '--udp-port', '0', '--tcp-port', '0', '--carbon-port', 'off', '--mgmt-port', 'off', '--http-port', 'off', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOTTO_CONFIG: '' } });
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
   let out = '';
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => { out += d; });
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, tcpPort] = await new Promise<[number, number]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no startup line: ${out}`)), 20000);
     child.stdout!.on('data', (d: string) => {
       out += d;
-      const m = /statsd udp4 [\d.]+:(\d+).*server is up/.exec(out);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      const m = /statsd udp4 [\d.]+:(\d+).*tcp [\d.]+:(\d+).*server is up/.exec(out);
+      if (m) { clearTimeout(timer); resolve([Number(m[1]), Number(m[2])]); }
     });
     child.once('exit', (code) => reject(new Error(`sotto exited early (${code}): ${out}`)));
   });
@@ -70,6 +72,13 @@ t.test('SIGTERM right after sending: every count is in the Whisper files and the
   for (let i = 0; i < N / 20; i++) await new Promise<void>((r) => sock.send(packet, port, '127.0.0.1', () => r()));
   await new Promise<void>((r) => sock.send('sigterm.timer:7|ms\nsigterm.gauge:3|g\nsigterm.set:a|s', port, '127.0.0.1', () => r()));
   sock.close();
+  // A TCP client whose last line has no newline yet, and which never closes its connection.
+  const tcp = net.connect({ port: tcpPort, host: '127.0.0.1', allowHalfOpen: true }); // like a client that never reads: no FIN back
+  tcp.on('error', () => undefined);
+  t.teardown(() => tcp.destroy());
+  await once(tcp, 'connect');
+  await new Promise<void>((r) => tcp.write('sigterm.tcp:5|c\nsigterm.tail:2|c', () => r()));
+  await new Promise((r) => setTimeout(r, 200));
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   t.equal(code, 0, `exit code (output: ${out})`);
@@ -79,4 +88,6 @@ t.test('SIGTERM right after sending: every count is in the Whisper files and the
   t.same(archivePoints(join(dataDir, 'stats/timers/sigterm/timer/upper.wsp')).map(([, v]) => v), [7]);
   t.same(archivePoints(join(dataDir, 'stats/gauges/sigterm/gauge.wsp')).map(([, v]) => v).slice(-1), [3]);
   t.same(archivePoints(join(dataDir, 'stats/sets/sigterm/set/count.wsp')).map(([, v]) => v).slice(-1), [1]);
+  t.same(archivePoints(join(dataDir, 'stats/counters/sigterm/tcp/count.wsp')).map(([, v]) => v), [5]);
+  t.same(archivePoints(join(dataDir, 'stats/counters/sigterm/tail/count.wsp')).map(([, v]) => v), [2], 'the unterminated line of the open connection');
 });

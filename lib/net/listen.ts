@@ -35,18 +35,21 @@ export class TcpService {
 
   /**
    * Stops accepting and ends the open connections (what they sent so far is still read); any
-   * still open after `graceMs` are destroyed. `graceMs` 0 destroys them at once.
+   * still open after `graceMs` are destroyed. `graceMs` 0 destroys them at once. Resolves once
+   * every connection has emitted 'close' (the server's own 'close' can come first), so whatever a
+   * connection's 'close' handler hands on (frameLines: an unterminated last line) is in by then.
    */
   async close(graceMs: number): Promise<void> {
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    const closed = [new Promise<void>((r) => this.server.close(() => r()))];
+    for (const c of this.conns) closed.push(new Promise<void>((r) => c.once('close', () => r())));
     if (graceMs === 0) {
       for (const c of this.conns) c.destroy();
-      await closed;
+      await Promise.all(closed);
       return;
     }
     for (const c of this.conns) c.end();
     const timer = setTimeout(() => { for (const c of this.conns) c.destroy(); }, graceMs);
-    await closed;
+    await Promise.all(closed);
     clearTimeout(timer);
   }
 }
@@ -71,30 +74,52 @@ export function bindUdp(socket: dgram.Socket, port: number, address: string, onE
 
 /**
  * Newline framing: everything up to the last `\n` received so far is handed to `onText` as one
- * piece; an unterminated tail waits for more and is handed on when the client ends the
- * connection (nothing received is lost). A tail longer than `maxPending` characters goes to
- * `onOverflow` and is dropped.
+ * piece; an unterminated tail waits for more and is handed on when the connection ends or is
+ * closed, by the client or by TcpService.close() (nothing received is lost). A line longer than
+ * `maxPending` characters, however it arrives, goes to `onOverflow` (its start) and is dropped
+ * up to its newline: its rest is never read as a line of its own.
  */
-export function frameLines(socket: net.Socket, maxPending: number, onText: (text: string) => void, onOverflow: (tail: string) => void): void {
+export function frameLines(socket: net.Socket, maxPending: number, onText: (text: string) => void, onOverflow: (start: string) => void): void {
   socket.setEncoding('utf8');
   let pending = '';
+  /** Inside a line already reported as too long: drop up to its newline. */
+  let skipping = false;
+  const emit = (text: string): void => {
+    if (text.length <= maxPending) return onText(text);
+    // Rare: some line in `text` may be too long. Hand on the others, in order.
+    let kept = '';
+    for (const line of text.split(/(?<=\n)/)) {
+      if (line.length - (line.endsWith('\n') ? 1 : 0) > maxPending) onOverflow(line.slice(0, maxPending));
+      else kept += line;
+    }
+    if (kept.length > 0) onText(kept);
+  };
   socket.on('data', (chunk: string) => {
+    if (skipping) {
+      const nl = chunk.indexOf('\n');
+      if (nl === -1) return;
+      skipping = false;
+      chunk = chunk.slice(nl + 1);
+    }
     pending += chunk;
     const nl = pending.lastIndexOf('\n');
     if (nl !== -1) {
       const text = pending.slice(0, nl + 1);
       pending = pending.slice(nl + 1);
-      onText(text);
+      emit(text);
     }
     if (pending.length > maxPending) {
-      const tail = pending;
+      const start = pending;
       pending = '';
-      onOverflow(tail);
+      skipping = true;
+      onOverflow(start);
     }
   });
-  socket.on('end', () => {
-    const tail = pending;
+  const tail = (): void => {
+    const text = pending;
     pending = '';
-    if (tail.length > 0) onText(tail);
-  });
+    if (text.length > 0) emit(text);
+  };
+  socket.on('end', tail);
+  socket.on('close', tail);
 }
