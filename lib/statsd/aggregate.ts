@@ -230,24 +230,26 @@ export class Aggregator implements SampleSink, DatagramSink {
 
   /** The admin port's del* commands: exact names, or `prefix.*` for a whole folder. Returns report lines. */
   deleteStats(kind: 'counters' | 'timers' | 'gauges' | 'sets', names: string[]): string[] {
+    // The packet tallies kept in fields belong to the counters: in before they can be deleted.
+    if (kind === 'counters') this.settleInternal();
     const table = this[kind];
     const out: string[] = [];
-    const gone: string[] = [];
+    const gone = new Set<string>();
     for (const name of names) {
       const matches: string[] = [];
-      if (table.slot(name) !== -1 && !gone.includes(name)) matches.push(name);
+      if (table.slot(name) !== -1 && !gone.has(name)) matches.push(name);
       if (name.endsWith('.*')) {
         const folder = name.slice(0, -1);
-        for (const key of table.keys) if (key.startsWith(folder) && !gone.includes(key)) matches.push(key);
+        for (const key of table.keys) if (key.startsWith(folder) && !gone.has(key) && key !== name) matches.push(key);
       }
       if (matches.length === 0) out.push(`metric ${name} not found`);
       for (const key of matches) {
-        gone.push(key);
+        gone.add(key);
         out.push(`deleted: ${key}`);
       }
     }
-    if (gone.length) {
-      table.remove(gone);
+    if (gone.size) {
+      table.remove([...gone]);
       if (kind !== 'sets') this.cache.forgetSlots(kind.slice(0, -1) as 'counter' | 'timer' | 'gauge');
     }
     return out;

@@ -133,6 +133,22 @@ t.test('the admin delete commands remove exact names and whole folders', async (
   t.equal(values(s.counters)['a.b'], 5);
   t.equal(values(s.gauges)['g.x'], 2);
   t.same(timers(s.timers).get('t'), { values: [3], count: 1 });
+
+  // The packet tallies are counters too: deleted with the others, they stay deleted.
+  const b = agg();
+  b.datagram(Buffer.from('x:1|c'), 0);
+  b.datagram(Buffer.from('y:1|c'), 0);
+  t.same(b.deleteStats('counters', ['statsd.*']).sort(), ['deleted: statsd.bad_lines_seen', 'deleted: statsd.metrics_received', 'deleted: statsd.packets_received']);
+  b.settleInternal(); // what the admin `counters` command does first
+  t.notOk('statsd.packets_received' in values(b.counters), 'not brought back by the tallies of earlier packets');
+
+  // A folder of many keys is deleted in linear time (a list scanned per key took minutes at 100k).
+  const c = agg();
+  const many = Array.from({ length: 50_000 }, (_, i) => `big.k${i}:1|c`);
+  for (let i = 0; i < many.length; i += 500) c.datagram(Buffer.from(many.slice(i, i + 500).join('\n')), 0);
+  const started = Date.now();
+  t.equal(c.deleteStats('counters', ['big.*', 'big.k7']).length, 50_001);
+  t.ok(Date.now() - started < 2000, `50,000 keys deleted in ${Date.now() - started} ms`);
 });
 
 t.test('the admin dump shows each table as etsy does', async (t) => {
