@@ -3,6 +3,7 @@
 // error names the file, variable or flag: `SOTTO_FLUSH_INTERVAL: flushInterval must be …`.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import vm from 'node:vm';
 import { OPTIONS, ConfigError, coerce, defaults, envName, getPath, setPath, type OptionSpec, type SottoConfig } from './options.js';
 
 export const DEFAULT_CONFIG_FILE = 'conf/sotto.json';
@@ -44,13 +45,56 @@ function closest(name: string): string | undefined {
   return best;
 }
 
-function readConfigFile(path: string, where: string, config: SottoConfig, sources: Record<string, string>, warnings: string[]): void {
-  let data: unknown;
+/**
+ * A config file's object: JSON, or else what etsy statsd reads from its config.js, a JavaScript
+ * object literal (etsy evaluates the file; so does this, in an empty context with a time limit:
+ * the file is the operator's own, as trusted as the command line).
+ */
+export function parseConfigText(text: string, where: string): unknown {
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(text);
+  } catch (jsonErr) {
+    try {
+      const value: unknown = vm.runInNewContext(`(${text}\n)`, Object.create(null), { timeout: 1000, filename: where });
+      // Plain data only (functions and the like dropped), as JSON would have held it.
+      return JSON.parse(JSON.stringify(value) ?? 'null');
+    } catch (jsErr) {
+      throw new ConfigError(`${where}: cannot read config: not JSON (${(jsonErr as Error).message}), nor an etsy-style JavaScript object (${(jsErr as Error).message})`);
+    }
+  }
+}
+
+/**
+ * Values etsy statsd 0.9 accepts in its config file and reads its own way, read the same way so an
+ * etsy config means the same here (each adjustment is a warning). Other values pass unchanged.
+ */
+function asEtsyReadsIt(path: string, v: unknown, where: string, warnings: string[]): unknown {
+  const adjust = (to: unknown, why: string): unknown => {
+    warnings.push(`${where}: ${path} ${JSON.stringify(v)} ${why}; using ${JSON.stringify(to)} as etsy statsd does`);
+    return to;
+  };
+  switch (path) {
+    case 'flushInterval': // etsy: Number(flushInterval || 10000)
+      return v === 0 || v === null || v === false || v === '' ? adjust(10000, 'is not an interval') : v;
+    case 'gaugesMaxTTL': // etsy: forced to 1 unless an integer > 1
+      return typeof v === 'number' && !(Number.isInteger(v) && v > 1) ? (v === 1 ? v : adjust(1, 'is not an integer > 1')) : v;
+    case 'calculatedTimerMetrics': // etsy: anything but an array means all of them
+      return Array.isArray(v) ? v : adjust([], 'is not a list (all timer stats are written)');
+    case 'percentThreshold': // etsy: percentThreshold || 90
+      return v === 0 || v === null || v === false || v === '' ? adjust([90], 'is not a percentile') : v;
+    default:
+      return v;
+  }
+}
+
+function readConfigFile(path: string, where: string, config: SottoConfig, sources: Record<string, string>, warnings: string[]): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`${where}: cannot read config: ${(err as Error).message}`);
   }
+  const data = parseConfigText(text, where);
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${where}: must hold a JSON object`);
   const known = new Map(OPTIONS.map((s) => [s.path, s] as const));
   const visit = (obj: Record<string, unknown>, prefix: string): void => {
@@ -59,7 +103,7 @@ function readConfigFile(path: string, where: string, config: SottoConfig, source
       if (k.startsWith('//') || k === '$comment') continue; // comments in JSON
       const spec = known.get(path);
       if (spec) {
-        setPath(config, path, coerce(spec, v, where));
+        setPath(config, path, coerce(spec, asEtsyReadsIt(path, v, where, warnings), where));
         sources[path] = where;
       } else if (path === 'graphite' && v && typeof v === 'object' && !Array.isArray(v)) {
         visit(v as Record<string, unknown>, 'graphite.');

@@ -173,7 +173,8 @@ export function coerce(spec: OptionSpec, raw: unknown, where: string): unknown {
         if (!Number.isFinite(n) || n <= -100 || n > 100 || n === 0) fail(where, spec, 'must be percentiles in (-100, 100], not 0', raw);
         if (!out.includes(n)) out.push(n);
       }
-      if (out.length === 0) fail(where, spec, 'must list at least one percentile', raw);
+      // An explicit empty list (a config file's []) means no percentile stats, as in etsy.
+      if (out.length === 0 && !(Array.isArray(raw) && raw.length === 0)) fail(where, spec, 'must list at least one percentile', raw);
       return out;
     }
     case 'string[]': {

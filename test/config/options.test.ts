@@ -74,6 +74,33 @@ t.test('bad values are rejected with a message naming where they came from', asy
   t.throws(() => load(dir(), { SOTTO_HISTOGRAM: '{nope' }), { message: /SOTTO_HISTOGRAM: histogram must be JSON/ });
 });
 
+t.test("etsy's config.js (a JavaScript object literal) is read, and its quirky values mean what they mean to etsy", async (t) => {
+  const etsyExample = `/*
+Required Variables: port, flushInterval …
+*/
+{
+  graphitePort: 2003
+, graphiteHost: "graphite.example.com"
+, port: 8125
+, backends: [ "./backends/graphite" ]
+, flushInterval: 5 * 1000 // etsy evaluates the file: expressions work
+, graphite: { legacyNamespace: false, globalPrefix: 'app' }
+}
+`;
+  const cwd = dir({ 'config.js': etsyExample });
+  const { config, warnings } = load(cwd, {}, { config: 'config.js' });
+  t.same([config.graphiteHost, config.graphitePort, config.port, config.flushInterval, config.graphite.globalPrefix], ['graphite.example.com', 2003, 8125, 5000, 'app']);
+  t.match(warnings, [/backends is an etsy statsd option sotto does not use/]);
+  t.throws(() => load(dir({ 'conf/sotto.json': '{ flushInterval: (() => { for (;;); })() }' })), { message: /cannot read config: not JSON .*nor an etsy-style JavaScript object \(Script execution timed out/ });
+
+  const quirks = load(dir({ 'conf/sotto.json': JSON.stringify({ flushInterval: 0, gaugesMaxTTL: 2.5, calculatedTimerMetrics: 'count', percentThreshold: [] }) }));
+  t.same([quirks.config.flushInterval, quirks.config.gaugesMaxTTL, quirks.config.calculatedTimerMetrics, quirks.config.percentThreshold], [10000, 1, [], []]);
+  t.equal(quirks.warnings.length, 3, 'each adjustment is a warning (an empty percentThreshold is simply no percentiles)');
+  t.match(quirks.warnings.join('\n'), /calculatedTimerMetrics "count" is not a list \(all timer stats are written\); using \[\] as etsy statsd does/);
+  t.same(load(dir({ 'conf/sotto.json': '{"percentThreshold": 0, "gaugesMaxTTL": -3}' })).config.percentThreshold, [90], 'etsy: percentThreshold || 90');
+  t.equal(load(dir({ 'conf/sotto.json': '{"gaugesMaxTTL": 4}' })).warnings.length, 0);
+});
+
 t.test('ports can be turned off; booleans and lists accept their string forms', async (t) => {
   const { config, warnings } = load(dir({ 'conf/sotto.json': JSON.stringify({ carbonPort: 'off', mgmt_port: null, address_ipv6: false, deleteIdleStats: 'true', histogram: [{ metric: 'a', bins: [1, '2.5', 'inf'] }], backends: ['x'] }) }), { SOTTO_PERCENT_THRESHOLD: '50, -10' });
   t.equal(config.carbonPort, null);

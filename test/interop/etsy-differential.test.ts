@@ -100,6 +100,7 @@ groups.push(
   { name: 'deleteIdleStats with gaugesMaxTTL 2', config: { deleteIdleStats: true, gaugesMaxTTL: 2, percentThreshold: [90] }, batches: LIFECYCLE, idle: 3 },
   { name: 'deleteIdleStats with deleteGauges overridden off and gaugesMaxTTL 3', config: { deleteIdleStats: true, deleteGauges: false, gaugesMaxTTL: 3, percentThreshold: [90] }, batches: LIFECYCLE, idle: 2 },
   { name: 'deleteGauges with gaugesMaxTTL 3', config: { deleteGauges: true, gaugesMaxTTL: 3, percentThreshold: [90] }, batches: LIFECYCLE, idle: 4 },
+  { name: 'percentThreshold [] (no percentile stats)', config: { percentThreshold: [] }, batches: [ETSY_CASES], idle: 1 },
 );
 
 t.test('sotto flushes exactly what etsy statsd 0.9 flushes for the same packets', async (t) => {
