@@ -21,6 +21,17 @@ export class InputParameterError extends Error {
   }
 }
 
+/**
+ * More arguments than the function takes: graphite-web runs a function whatever its parameter
+ * validation says, and Python then raises a TypeError (HTTP 500). Never run with the extras ignored.
+ */
+export class ArityError extends InputParameterError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArityError';
+  }
+}
+
 /** A resource limit (series count, points, expansion size, nesting) was exceeded. */
 export class LimitError extends InputParameterError {
   constructor(message: string) {

@@ -4,7 +4,7 @@
 // innermost first, pipes `a|f()|g()` as g(f(a)), templates with `$name` substitution.
 import type { Arg, CallNode, Expression, PathNode, TemplateNode } from './grammar.js';
 import { parseTarget } from './grammar.js';
-import { InputParameterError, LimitError } from './errors.js';
+import { ArityError, InputParameterError, LimitError } from './errors.js';
 import type { FetchedSeries, FunctionDef, RenderContext } from './context.js';
 import { makeSeries, type RenderSeries } from './series.js';
 import { type ArgValue, positional, validateParams } from './params.js';
@@ -159,7 +159,7 @@ async function evaluateCall(ctx: RenderContext, call: CallNode, replacements?: R
     const valid = validateParams(call.name, def.params, args, kwargs);
     callArgs = positional(def.params, valid.args, valid.kwargs, call.name);
   } catch (err) {
-    if (!(err instanceof InputParameterError)) throw err;
+    if (!(err instanceof InputParameterError) || err instanceof ArityError) throw err;
     validationError = err;
     const raw = new Map([...kwargs].map(([k, v]) => [k, v.value] as const));
     callArgs = positional(def.params, args.map((a) => a.value), raw, call.name);

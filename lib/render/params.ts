@@ -3,7 +3,7 @@
 // `boolean`, …). Like graphite with ENFORCE_INPUT_VALIDATION=False (its default) a failed
 // validation does not stop the call: the function runs on the raw arguments, and only if it
 // cannot use them does the request fail — with the validation message, as a 400.
-import { InputParameterError } from './errors.js';
+import { ArityError, InputParameterError } from './errors.js';
 import { parseTimeOffset } from './attime.js';
 import { AGG_FUNC_NAMES } from './aggfuncs.js';
 import { pyStr } from './pyformat.js';
@@ -159,7 +159,7 @@ export function validateParams(func: string, params: Param[], args: ArgValue[], 
   let argsParams: Param[];
   let kwargsParams: Param[];
   if (args.length + kwargs.size > params.length) {
-    if (!params.length || !params[params.length - 1].multiple) throw new InputParameterError(`Too many parameters specified for function "${func}"`);
+    if (!params.length || !params[params.length - 1].multiple) throw new ArityError(`Too many parameters specified for function "${func}"`);
     argsParams = params;
     kwargsParams = [];
   } else {

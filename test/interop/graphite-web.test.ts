@@ -30,7 +30,7 @@ const TARGETS = [
   'color(a.b.c,"red")', 'alpha(a.b.c,0.5)', 'lineWidth(a.b.c,2)', 'dashed(a.b.c)', 'secondYAxis(a.b.c)', 'stacked(a.b.*)', 'cactiStyle(a.b.*)', 'cactiStyle(a.b.*,"si")', 'legendValue(a.b.c,"avg","max")', 'legendValue(a.b.c,"last","si")',
   'a.b.c|scale(2)|alias("x")', 'sumSeries(a.b.*)|scale(3)', 'template(a.$1.c,"b")', 'template(a.b.$x,x="d")', 'asPercent(a.b.c,total=a.b.d)',
   'sumSeries(mixed.*)', 'divideSeries(mixed.fine,mixed.coarse)',
-  'sumSeries(a.b.c', 'scale(a.b, .5)', 'foo.bar)', 'a.b.c)', 'a..b',
+  'sumSeries(a.b.c', 'scale(a.b, .5)', 'foo.bar)', 'a.b.c)', 'a..b', 'scale(a.b.c,2,3)', 'alias(a.b.c,"x","y")',
   'unique(a.b.c,a.b.*)', 'fallbackSeries(no.such,a.x.y)', 'offsetToZero(a.b.d)', 'cumulative(a.b.c)', 'integralByInterval(a.b.c,"10min")', 'add(a.b.c,5)', 'sigmoid(a.b.c)', 'powSeries(a.b.*)', 'averageOutsidePercentile(servers.*.cpu.*,30)',
   'stdev(a.b.c,5)', 'stdev(a.b.c,5,0.5)', 'stdev(servers.*.cpu.user,3,0.0)', 'stdev(a.b.d,1)', 'stdev(weird.values,3)',
   'weightedAverage(servers.*.cpu.user,servers.*.cpu.idle,1)', 'weightedAverage(a.b.*,a.b.*,2)', 'weightedAverage(servers.web{1,2}.cpu.user,servers.web{2,3}.cpu.idle,1)', 'weightedAverage(servers.*.cpu.user,servers.*.cpu.idle)',

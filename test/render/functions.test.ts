@@ -178,6 +178,7 @@ t.test('stdev: running sums over the last N points, windowTolerance as graphite 
   const [gaps] = await json(`target=stdev(a.gaps,3,0.5)&${FROM}`);
   t.same(values(gaps.datapoints).slice(0, 7), [null, null, null, null, null, null, 1], 'a value only where 2 of the 3 points are non-null');
   await t.rejects(json(`target=stdev(a.one,0)&${FROM}`), { message: /at least 1 point/ });
+  await t.rejects(json(`target=stdev(a.one,3,0.5,7)&${FROM}`), { message: /Too many parameters specified for function "stdev"/ }, 'an extra argument is an error, not ignored');
 });
 
 t.test('weightedAverage pairs the lists by node and divides by the sum of the weights', async (t) => {
