@@ -237,6 +237,28 @@ t.test('errors: missing files and corrupt files give one clear line and exit cod
   }
 });
 
+t.test('a command line yargs refuses never runs: exit code 2 and the files untouched', async (t) => {
+  const dir = scratchDir(t);
+  await runCli(['whisper', 'create', 'p.wsp', '60:100', '1h:1d'], dir);
+  const before = fs.readFileSync(path.join(dir, 'p.wsp'));
+  for (const args of [
+    ['resize', 'p.wsp', '60:30', '--newf=n.wsp', '--aggregationM=max'], // optparse would take the prefixes; sotto must not resize p.wsp in place
+    ['update', 'p.wsp', 'N:42', '--bogus'],
+    ['set-xfilesfactor', 'p.wsp', '0.1', 'extra'],
+    ['resize', 'p.wsp', '60:30', '--no-backup'],
+  ]) {
+    const r = await runCli(['whisper', ...args], dir);
+    t.equal(r.status, 2, args.join(' '));
+    t.match(r.stderr, /^sotto: (Unknown argument|Unknown arguments)/, args.join(' '));
+    t.ok(fs.readFileSync(path.join(dir, 'p.wsp')).equals(before), `p.wsp untouched: ${args.join(' ')}`);
+  }
+  t.same(fs.readdirSync(dir).sort(), ['p.wsp'], 'no new file, no backup');
+  const create = await runCli(['whisper', 'create', 't.wsp', '60:10', '--xfilesfactor', '0'], dir);
+  t.equal(create.status, 2);
+  t.equal(create.stdout, '', 'no "Created" line');
+  t.notOk(fs.existsSync(path.join(dir, 't.wsp')));
+});
+
 t.test('--json output is valid JSON', async (t) => {
   const dir = scratchDir(t);
   const created = JSON.parse((await runCli(['whisper', 'create', 'j.wsp', '60:10', '--json'], dir)).stdout);
