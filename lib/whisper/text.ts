@@ -8,6 +8,8 @@ import { POINT_SIZE } from './header.js';
 import type { ArchiveSpec } from './retention.js';
 import { parsePyFloat } from './header.js';
 
+export { strftime } from '../python/strftime.js';
+
 /** Formats a unix time for --pretty output; the CLI passes ctime or strftime in local time. */
 export type TimeFormatter = (t: number) => string;
 
@@ -146,27 +148,6 @@ const pad = (n: number, w = 2, c = '0') => String(n).padStart(w, c);
 export function ctime(t: number): string {
   const d = new Date(t * 1000);
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${pad(d.getDate(), 2, ' ')} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${d.getFullYear()}`;
-}
-
-/** The common C strftime() directives, in local time (%a %A %b %B %c %d %e %H %I %j %m %M %p %S %s %y %Y %z %Z %F %T %D %R %%). */
-export function strftime(format: string, t: number): string {
-  const d = new Date(t * 1000);
-  const offset = -d.getTimezoneOffset();
-  const start = new Date(d.getFullYear(), 0, 1);
-  const dayOfYear = Math.round((new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime() - start.getTime()) / 86400000) + 1;
-  const map: Record<string, () => string> = {
-    a: () => DAYS[d.getDay()]!, A: () => DAY_NAMES[d.getDay()]!, b: () => MONTHS[d.getMonth()]!, h: () => MONTHS[d.getMonth()]!,
-    B: () => MONTH_NAMES[d.getMonth()]!, c: () => ctime(t), d: () => pad(d.getDate()), e: () => pad(d.getDate(), 2, ' '),
-    H: () => pad(d.getHours()), I: () => pad(d.getHours() % 12 || 12), j: () => pad(dayOfYear, 3), m: () => pad(d.getMonth() + 1),
-    M: () => pad(d.getMinutes()), p: () => (d.getHours() < 12 ? 'AM' : 'PM'), S: () => pad(d.getSeconds()), s: () => String(t),
-    y: () => pad(d.getFullYear() % 100), Y: () => String(d.getFullYear()),
-    z: () => `${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`,
-    Z: () => new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '',
-    F: () => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`, T: () => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`,
-    D: () => `${pad(d.getMonth() + 1)}/${pad(d.getDate())}/${pad(d.getFullYear() % 100)}`, R: () => `${pad(d.getHours())}:${pad(d.getMinutes())}`,
-    '%': () => '%',
-  };
-  return format.replace(/%(.)/g, (whole, c: string) => (map[c] ? map[c]!() : whole));
 }
 
 /** Parses "timestamp:value" like whisper-update (after N: → now:). */

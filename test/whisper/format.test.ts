@@ -13,8 +13,8 @@ import { errorText, hex, int, needWhisperPy, pick, rng, runOracle } from './supp
 
 const SEED = Number(process.env.SOTTO_SEED ?? 4242);
 
-function python(code: string, input: unknown): unknown {
-  return JSON.parse(execFileSync(DEBIAN_PYTHON, ['-c', code], { input: JSON.stringify(input), maxBuffer: 1 << 28 }).toString());
+function python(code: string, input: unknown, env: Record<string, string> = {}): unknown {
+  return JSON.parse(execFileSync(DEBIAN_PYTHON, ['-c', code], { input: JSON.stringify(input), maxBuffer: 1 << 28, env: { ...process.env, ...env } }).toString());
 }
 
 t.test("floats print exactly as Python's repr, '%f', '%.3f', '%g' and '%10.35g'", async (t) => {
@@ -126,4 +126,30 @@ t.test("--pretty times are Python's time.ctime and strftime", async (t) => {
   const fmt = '%a %A %b %B %c %d %e %H %I %j %m %M %p %S %y %Y %F %T %D %R %% %s';
   const expected = python(`import json,sys,time\nprint(json.dumps([[time.ctime(t), time.strftime(${JSON.stringify(fmt)}, time.localtime(t))] for t in json.load(sys.stdin)]))`, times) as string[][];
   times.forEach((tm, i) => t.same([ctime(tm), strftime(fmt, tm)], expected[i], String(tm)));
+});
+
+t.test("strftime: every glibc conversion, flag and width, in several zones, as Python's time.strftime", async (t) => {
+  if (!needWhisperPy(t)) return;
+  // Year ends and ISO week edges (Jan 1 on a Friday, Dec 31 on a Monday, leap years), DST changes, 1970.
+  const times = [0, 1_700_000_000, 1_704_067_199, 1_709_251_200, 951_782_400, 2_000_000_000, 1_609_459_200, 1_640_908_800, 1_230_681_600, 1_262_217_600, 1_710_054_000, 1_730_613_600];
+  const formats = [
+    '%a %A %b %B %c %C %d %D %e %F %g %G %h %H %I %j %k %l %m %M %n %p %P %r %R %s %S %t %T %u %U %V %w %W %x %X %y %Y %z %%',
+    '%-d %-m %-H %-I %-j %_d %_H %0e %0k %^a %^B %#a %#p %#b %10Y %3d %_5m %-5S %08s %^10A',
+    '%q %E %5 %Ey %Od %5% %-', // unknown conversions are copied as written (padded to a width); E and O change nothing in the C locale
+  ];
+  for (const zone of ['UTC', 'America/New_York', 'Europe/Berlin']) {
+    const expected = python(
+      `import json,sys,time\nprint(json.dumps([[time.strftime(f, time.localtime(t)) for f in ${JSON.stringify(formats)}] for t in json.load(sys.stdin)]))`,
+      times,
+      { TZ: zone },
+    ) as string[][];
+    const saved = process.env.TZ;
+    process.env.TZ = zone;
+    try {
+      times.forEach((tm, i) => t.same(formats.map((f) => strftime(f, tm)), expected[i], `${zone} ${tm}`));
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  }
 });
