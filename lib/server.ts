@@ -164,7 +164,9 @@ export class SottoServer {
         }),
       });
       this.httpApp = app;
-      const server = http.createServer(app);
+      // Targets may be 64 KB (the render limit); Node's default 16 KB header limit would cut a GET
+      // carrying one with a bare 431.
+      const server = http.createServer({ maxHeaderSize: 128 * 1024 }, app);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(c.httpPort!, c.httpHost, () => { server.removeListener('error', reject); resolve(); });

@@ -64,15 +64,18 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   const app = express() as HttpApp;
   app.disable('x-powered-by');
+  const renderLimits = { ...DEFAULT_RENDER_LIMITS, ...options.renderLimits };
   app.use(healthRoutes({ reader, health: options.health, startedAt: clock(), clock, streams: () => hub.active }));
-  app.use(renderRoutes({ reader, ready, clock, limits: { ...DEFAULT_RENDER_LIMITS, ...options.renderLimits }, compat118: options.compat118 }));
+  app.use(renderRoutes({ reader, ready, clock, limits: renderLimits, compat118: options.compat118 }));
   app.use(findRoutes(reader, ready, clock));
-  app.use(seriesRoutes(reader, ready, clock));
+  app.use(seriesRoutes(reader, ready, clock, renderLimits));
   app.use(functionRoutes());
   app.use(tagRoutes());
   app.use(hub.routes());
   app.use(dashboardRoutes({ dataDir: options.dataDir }));
   app.use(staticRoutes());
+  // No route: JSON like every other answer of the API (express would send an HTML page).
+  app.use((req: Request, res: Response) => sendJsonError(res, 404, `not found: ${req.method} ${req.path}`));
   // Anything that escaped a route (a body too large, malformed JSON, a bug) is answered, never left hanging.
   app.use((err: Error & { status?: number; statusCode?: number }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status ?? err.statusCode ?? 500;

@@ -4,7 +4,11 @@
 //   GET /series/stats.api.*           → [ {…}, {…} ]   (wildcards: an array, sorted by name)
 //   GET /metrics/tree?prefix=stats.api → {"prefix": "stats.api", "children": [{"name": "hits", "path": "stats.api.hits", "leaf": true, "branch": false}]}
 // `from`/`until`/`now`/`tz` take graphite's time syntax. Errors are {"error": "…"} (400, or 404 for an unknown metric).
-import { Router, type Request } from 'express';
+// A wildcard answer is bounded by the render limits (series, points: counted from the files'
+// headers before anything is sent) and streamed one series at a time.
+import { once } from 'node:events';
+import { Router, type Request, type Response } from 'express';
+import { Budget, type RenderLimits } from '../render/context.js';
 import { parseATTime } from '../render/attime.js';
 import { InputParameterError } from '../render/errors.js';
 import { UTC, timeZoneNamed } from '../render/tz.js';
@@ -48,7 +52,15 @@ function toJson(s: Series): Record<string, unknown> {
   };
 }
 
-export function seriesRoutes(reader: MetricReader, ready: Promise<void>, clock: () => number): Router {
+/** Writes `chunk`, waiting while the client's buffer is full; false when the client has gone. */
+async function write(res: Response, chunk: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (res.write(chunk)) return true;
+  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  return !res.destroyed;
+}
+
+export function seriesRoutes(reader: MetricReader, ready: Promise<void>, clock: () => number, limits: RenderLimits): Router {
   const router = Router();
   router.get(
     '/series/:name',
@@ -57,12 +69,18 @@ export function seriesRoutes(reader: MetricReader, ready: Promise<void>, clock: 
       await ready;
       if (r.pattern) {
         const leaves = (await reader.find(r.name)).filter((n) => n.isLeaf).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-        const out: Record<string, unknown>[] = [];
+        const budget = new Budget(limits);
+        budget.fetched(leaves.length, 0);
+        for (const n of leaves) budget.fetched(0, reader.fetchLength(n.path, r.from, r.until, r.now));
+        res.status(200).setHeader('Content-Type', 'application/json');
+        let sep = '[';
         for (const n of leaves) {
-          const s = await reader.fetch(n.path, r.from, r.until, r.now);
-          out.push(s ? toJson(s) : { name: n.path, step: null, from: r.from, until: r.until, points: [] });
+          const s = reader.fetchNow(n.path, r.from, r.until, r.now);
+          if (!(await write(res, sep + JSON.stringify(s ? toJson(s) : { name: n.path, step: null, from: r.from, until: r.until, points: [] })))) return;
+          sep = ',';
         }
-        return sendBody(res, JSON.stringify(out), 'application/json');
+        res.end(sep === '[' ? '[]' : ']');
+        return;
       }
       const found = (await reader.find(r.name)).some((n) => n.isLeaf);
       if (!found) return sendJsonError(res, 404, `no such metric: ${r.name}`);

@@ -3,7 +3,7 @@
 // through paths.ts, so no query can read outside the data directory.
 import fs from 'node:fs';
 import { fetchOpen, readHeaderFd, type OpenWhisper } from '../whisper/fetch-fd.js';
-import type { FetchResult } from '../whisper/fetch-core.js';
+import { fetchLength, type FetchResult } from '../whisper/fetch-core.js';
 import type { Series } from '../types.js';
 import type { FetchedSeries } from '../render/context.js';
 import { metricNameProblem, metricPath } from './paths.js';
@@ -106,6 +106,16 @@ class OpenFiles {
     }
   }
 
+  /** How many values fetch() would return (from the header alone). */
+  fetchLength(file: string, from: number, until: number, now: number): number {
+    const entry = this.get(file);
+    try {
+      return fetchLength(entry.header, Math.trunc(from), Math.trunc(until), Math.trunc(now));
+    } finally {
+      if (!this.files.has(file)) fs.closeSync(entry.fd);
+    }
+  }
+
   /** Drops a file that failed (corrupt, truncated): the next fetch opens it afresh. */
   forget(file: string): void {
     this.evict(file);
@@ -185,6 +195,17 @@ export class MetricReader {
     if (!result) return null;
     const [start, end, step] = result.timeInfo;
     return { name, start, end, step, values: result.values };
+  }
+
+  /** How many values fetchNow() would return, from the file's header (0 when it would return null). */
+  fetchLength(name: string, from: number, until: number, now: number): number {
+    if (metricNameProblem(name) !== null) return 0;
+    const file = this.files.get(name) ?? metricPath(this.opts.dataDir, name);
+    try {
+      return this.open.fetchLength(file, from, until, now);
+    } catch {
+      return 0; // fetchNow() answers null for it
+    }
   }
 
   /** Every leaf matching a path expression, fetched (the render core's FetchFn). */

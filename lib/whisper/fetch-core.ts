@@ -52,6 +52,15 @@ export function chooseArchive(
   return { index, fromTime, untilTime };
 }
 
+/** How many values fetch() returns for `header` over the range (0 where it returns None): no read needed. */
+export function fetchLength(header: Header, fromTime: number, untilTime: number, now: number): number {
+  const choice = chooseArchive(header, fromTime, untilTime, now);
+  if (choice === null) return 0;
+  const step = header.archives[choice.index]!.secondsPerPoint;
+  const [fromInterval, untilInterval] = fetchIntervals(step, choice.fromTime, choice.untilTime);
+  return (untilInterval - fromInterval) / step;
+}
+
 /** whisper.py __archive_fetch's intervals: the slots after `fromTime`'s up to and including `untilTime`'s, as [from, until). */
 export function fetchIntervals(step: number, fromTime: number, untilTime: number): [number, number] {
   const fromInterval = Math.trunc(fromTime - pyMod(fromTime, step)) + step;

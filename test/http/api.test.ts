@@ -45,6 +45,36 @@ t.test('the plain JSON endpoints for scripts', async (t) => {
     ['a.b.c', 'a.b.d'],
     'a wildcard gives an array sorted by name',
   );
+  // A wildcard answer is bounded by the render limits, counted before anything is sent.
+  const small = await startApp(t, dir, { renderLimits: { maxPoints: 10 } });
+  const over = await request(`${small.url}/series/a.b.*?from=-1min&now=${NOW}`);
+  t.equal(over.status, 400, '2 series × 6 points > 10');
+  t.same(JSON.parse(over.text), { error: 'request needs more than 10 points (limit maxPoints)' });
+  const fits = JSON.parse((await request(`${small.url}/series/a.b.*?from=-30s&now=${NOW}`)).text);
+  t.same(fits.map((x: { points: unknown[] }) => x.points.length), [3, 3], '2 × 3 points fit');
+  const oneSeries = await startApp(t, dir, { renderLimits: { maxSeries: 1 } });
+  t.same(JSON.parse((await request(`${oneSeries.url}/series/a.b.*?from=-1min&now=${NOW}`)).text), { error: 'request needs more than 1 series (limit maxSeries)' });
+  const streamed = JSON.parse((await request(`${url}/series/servers.*.cpu.*?from=-1h&now=${NOW}`)).text) as { name: string; points: unknown[] }[];
+  t.equal(streamed.length, 9, 'written one series at a time, still one JSON array');
+  for (const x of streamed) t.same(x, JSON.parse((await request(`${url}/series/${x.name}?from=-1h&now=${NOW}`)).text), x.name);
+  t.same(JSON.parse((await request(`${url}/series/nothing.*`)).text), [], 'no match: an empty array');
+
+  for (const [method, p] of [['GET', '/series'], ['GET', '/series/'], ['POST', '/series/a.b.c'], ['DELETE', '/series/a.b.c'], ['POST', '/metrics/tree'], ['GET', '/nope']]) {
+    const r = await new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
+      const req = http.request(`${url}${p}`, { method }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    t.equal(r.status, 404, `${method} ${p}`);
+    t.match(r.type, /^application\/json/, `${method} ${p}: JSON, not express's HTML page`);
+    t.match(JSON.parse(r.text).error, /^not found: /);
+  }
+
   const missing = await request(`${url}/series/no.such.metric`);
   t.equal(missing.status, 404);
   t.same(JSON.parse(missing.text), { error: 'no such metric: no.such.metric' });
