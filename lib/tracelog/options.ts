@@ -25,6 +25,8 @@ export interface TracelogOptions {
   dataDir: string | null;
   /** How often files are checked for new lines (ms). */
   pollIntervalMs: number;
+  /** Records stamped further ahead of this host's clock are dropped and counted (ms; Infinity: never). */
+  futureLimitMs: number;
 }
 
 export const TRACELOG_DEFAULTS: Readonly<Omit<TracelogOptions, 'timeZone'>> = {
@@ -38,6 +40,7 @@ export const TRACELOG_DEFAULTS: Readonly<Omit<TracelogOptions, 'timeZone'>> = {
   syslogAddress: '0.0.0.0',
   dataDir: null,
   pollIntervalMs: 1_000,
+  futureLimitMs: 10 * 60_000,
 };
 
 export class TracelogOptionError extends Error {
@@ -69,6 +72,7 @@ export function tracelogOptions(input: Partial<TracelogOptions>): TracelogOption
   wholeMs('stuckLimitMs', o.stuckLimitMs, 1);
   wholeMs('idleLimitMs', o.idleLimitMs, o.flushIntervalMs);
   wholeMs('pollIntervalMs', o.pollIntervalMs, 10);
+  if (o.futureLimitMs !== Infinity) wholeMs('futureLimitMs', o.futureLimitMs, 0);
   if (!Array.isArray(o.percentThreshold) || o.percentThreshold.some((p) => typeof p !== 'number' || !Number.isFinite(p) || p === 0 || p <= -100 || p > 100)) {
     fail('percentThreshold', 'must be percentiles in (-100, 100], not 0', o.percentThreshold);
   }

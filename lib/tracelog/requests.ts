@@ -11,6 +11,9 @@
 // late by another thread still land in their own bucket). The clock is the newest record time,
 // advanced by the wall time since that instance's last record, so a quiet instance still closes
 // its buckets (with zeros) — for `idleLimitMs` after its last record, then it goes silent.
+// A record stamped further ahead of the wall clock than `futureLimitMs` (a bogus line, a wrong
+// clock or time zone on the logging host) is dropped and counted: taken, it would push the
+// instance's clock ahead and every true record after it would be late, for as long as it is ahead.
 
 import { CODE_A, CODE_B, CODE_C, CODE_E, CODE_I, CODE_S, CODE_X } from './parse.js';
 import {
@@ -27,6 +30,8 @@ export interface RequestTrackerOptions {
   stuckLimitMs: number;
   /** After this long without records an instance stops producing (zero) intervals. */
   idleLimitMs: number;
+  /** Records further ahead of the wall clock than this are dropped (default: no limit). */
+  futureLimitMs?: number;
   /** Wall clock in ms (injected). */
   now: () => number;
 }
@@ -41,6 +46,11 @@ export class RequestTracker {
   late = 0;
   /** Records for request ids never seen with B (the log started mid-request, or B was lost). */
   orphans = 0;
+  /** Records dropped for being more than futureLimitMs ahead of the wall clock. */
+  future = 0;
+  /** Instances started afresh because their clock was that far ahead (state saved before the host's clock went back). */
+  restarted = 0;
+  private readonly futureLimitUs: number;
   private readonly latenessUs: number;
   private readonly stuckUs: number;
   private readonly idleUs: number;
@@ -54,6 +64,7 @@ export class RequestTracker {
     this.latenessUs = options.latenessMs * 1000;
     this.stuckUs = options.stuckLimitMs * 1000;
     this.idleUs = options.idleLimitMs * 1000;
+    this.futureLimitUs = (options.futureLimitMs ?? Infinity) * 1000;
   }
 
   /**
@@ -104,8 +115,19 @@ export class RequestTracker {
    * reports a failure (what LineParser reads from the message).
    */
   add(instance: string, code: number, id: string, tsUs: number, size: number, error: boolean): void {
+    const latest = this.wallNow * 1000 + this.futureLimitUs;
+    if (tsUs > latest) {
+      this.future++;
+      return;
+    }
     let b = this.bucketOf(tsUs);
-    const st = this.instances.get(instance) ?? this.newInstance(instance, b);
+    let st = this.instances.get(instance);
+    if (st !== undefined && st.closedUntil > latest) {
+      this.instances.delete(instance);
+      this.restarted++;
+      st = undefined;
+    }
+    st ??= this.newInstance(instance, b);
     st.wallAtLastAdd = this.wallNow;
     if (b < st.closedUntil) {
       this.late++;

@@ -56,6 +56,7 @@ export function createTracelogSource(input: Partial<TracelogOptions>, deps: Trac
     latenessMs: options.latenessMs,
     stuckLimitMs: options.stuckLimitMs,
     idleLimitMs: options.idleLimitMs,
+    futureLimitMs: options.futureLimitMs,
     now,
   };
   const zone = new LocalTime(options.timeZone);
@@ -127,11 +128,19 @@ export function createTracelogSource(input: Partial<TracelogOptions>, deps: Trac
         { name: 'sotto.tracelog.bad_lines', value: ingest.badLines, timestamp },
         { name: 'sotto.tracelog.late_records', value: tracker.late, timestamp },
         { name: 'sotto.tracelog.orphan_records', value: tracker.orphans, timestamp },
+        { name: 'sotto.tracelog.future_records', value: tracker.future, timestamp },
       );
+      if (tracker.future > 0 || tracker.restarted > 0) {
+        const ahead = `more than ${options.futureLimitMs / 60_000} min ahead of this host's clock`;
+        if (tracker.future > 0) log(`tracelog: ${tracker.future} records stamped ${ahead} dropped (a wrong clock or tracelogTimeZone on the logging host?)`);
+        if (tracker.restarted > 0) log(`tracelog: ${tracker.restarted} instances whose saved clock was ${ahead} started afresh`);
+      }
       ingest.records = 0;
       ingest.badLines = 0;
       tracker.late = 0;
       tracker.orphans = 0;
+      tracker.future = 0;
+      tracker.restarted = 0;
       badLogged = 0;
       if (state) void persist(state);
       return points;

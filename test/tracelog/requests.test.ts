@@ -279,3 +279,39 @@ t.test('no backlog without C records, no max rate without application time', asy
   const zeroApp = report('x', (r) => Object.assign(r.bucket, { app: [0], appUs: 0 }));
   t.notOk(intervalPoints([zeroApp], { intervalMs: 10_000, percentThreshold: [90] }).some((p) => p.name.endsWith('max_rate')), 'zero app seconds: no rate (ZC skipped it too)');
 });
+
+t.test('a record stamped far ahead of the wall clock is dropped and counted; it does not make the true ones late', async (t) => {
+  const h = harness({ futureLimitMs: 600_000 });
+  h.wall.now = T0 + 30_000;
+  h.feed(`B 1 ${at(3600)} GET /bogus`, `E 1 ${at(3600.1)}`); // an hour ahead: a bad clock on one line
+  h.feed(`B 2 ${at(1)} GET /x`, `E 2 ${at(2)}`, `B 3 ${at(12)} GET /y`, `E 3 ${at(13)}`);
+  t.equal(h.tracker.future, 2);
+  t.equal(h.tracker.late, 0);
+  const reports = h.close(T0 + 60_000);
+  t.same(reports.filter((r) => r.bucket.requests > 0).map((r) => [startSec(r), r.bucket.requests]), [[0, 1], [10, 1]], 'both true requests in their own buckets');
+  h.wall.now = T0 + 3_590_000;
+  h.feed(`B 4 ${at(3600)} GET /soon`); // within the limit once the clock has come closer
+  t.equal(h.tracker.future, 2);
+
+  // Without a limit (the pure core's default) the same line holds the instance's clock an hour ahead.
+  const unlimited = harness();
+  unlimited.wall.now = T0 + 30_000;
+  unlimited.feed(`B 1 ${at(3600)} GET /bogus`, `E 1 ${at(3600.1)}`, `B 2 ${at(1)} GET /x`, `E 2 ${at(2)}`);
+  t.equal(unlimited.tracker.late, 2, 'what the limit prevents');
+});
+
+t.test('an instance whose saved clock is far ahead of the wall clock starts afresh', async (t) => {
+  const before = harness();
+  before.wall.now = T0 + 30_000;
+  before.feed(`B 1 ${at(1)} GET /x`, `E 1 ${at(7200)}`); // saved by a version without the limit, or before the host's clock went back
+  before.close(T0 + 40_000); // its clock: 7,200 s + 10 s
+  const state = JSON.parse(JSON.stringify(snapshotTracker(before.tracker)));
+  const wall = { now: T0 + 40_000 };
+  const restored = restoreTracker(state, { intervalMs: 10_000, latenessMs: 0, stuckLimitMs: 3_600_000, idleLimitMs: 3_600_000, futureLimitMs: 600_000, now: () => wall.now });
+  const h = harness({}, restored);
+  h.wall.now = wall.now;
+  h.feed(`B 5 ${at(31)} GET /y`, `E 5 ${at(32)}`);
+  t.equal(restored.restarted, 1);
+  t.equal(restored.late, 0);
+  t.same(h.close(T0 + 50_000).map((r) => [startSec(r), r.bucket.requests]), [[30, 1]]);
+});

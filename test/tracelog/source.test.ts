@@ -72,7 +72,7 @@ t.test('a syslog datagram loses its PRI and any BOM and splits into lines', asyn
 });
 
 t.test('trace records sent as UDP syslog (RFC 3164 and 5424) count like file lines', async (t) => {
-  const src = createTracelogSource({ timeZone: 'UTC', syslogPort: 0, syslogAddress: '127.0.0.1', flushIntervalMs: 10_000, latenessMs: 0 }, { now: () => 0, log: () => undefined });
+  const src = createTracelogSource({ timeZone: 'UTC', syslogPort: 0, syslogAddress: '127.0.0.1', flushIntervalMs: 10_000, latenessMs: 0, futureLimitMs: Infinity }, { now: () => 0, log: () => undefined });
   await src.start();
   t.teardown(() => src.stop());
   const { port } = src.syslogAddress()!;
@@ -105,7 +105,7 @@ t.test('a crash after a flush loses nothing and counts nothing twice: the last b
   const dir = tempDir(t);
   const log = path.join(dir, 'web1.log');
   const dataDir = path.join(dir, 'data');
-  const opts = { paths: [log], timeZone: 'UTC', flushIntervalMs: 10_000, latenessMs: 1_000, dataDir, pollIntervalMs: 3_600_000 };
+  const opts = { paths: [log], timeZone: 'UTC', flushIntervalMs: 10_000, latenessMs: 1_000, dataDir, pollIntervalMs: 3_600_000, futureLimitMs: Infinity };
   const whole = requests(0, 40) + requests(28, 40, 's') + `- 0 ${at(200)} end\n`;
   // The uninterrupted run.
   const ref = path.join(dir, 'ref');
@@ -150,7 +150,7 @@ t.test('a clean stop saves everything read; the next start carries on', async (t
   const dir = tempDir(t);
   const log = path.join(dir, 'trace.log');
   const dataDir = path.join(dir, 'data');
-  const opts = { paths: [`web9=${log}`], timeZone: 'UTC', flushIntervalMs: 10_000, latenessMs: 0, dataDir, pollIntervalMs: 3_600_000 };
+  const opts = { paths: [`web9=${log}`], timeZone: 'UTC', flushIntervalMs: 10_000, latenessMs: 0, dataDir, pollIntervalMs: 3_600_000, futureLimitMs: Infinity };
   writeFileSync(log, requests(0, 10));
   const a = createTracelogSource(opts, { now: () => 0, log: () => undefined });
   await a.start();
@@ -175,7 +175,7 @@ t.test('a state file that is not ours is moved aside, reported, and sotto starts
   mkdirSync(path.dirname(stateFileIn(dataDir)), { recursive: true });
   writeFileSync(stateFileIn(dataDir), '{"version": 1, "tail": nonsense');
   const logs: string[] = [];
-  const src = createTracelogSource({ paths: [log], timeZone: 'UTC', dataDir, latenessMs: 0 }, { now: () => 0, log: (m) => logs.push(m) });
+  const src = createTracelogSource({ paths: [log], timeZone: 'UTC', dataDir, latenessMs: 0, futureLimitMs: Infinity }, { now: () => 0, log: (m) => logs.push(m) });
   await src.start();
   t.teardown(() => src.stop());
   await src.settle();
@@ -189,7 +189,7 @@ t.test('bad lines are all counted, the first few per flush reported', async (t) 
   const log = path.join(dir, 'trace.log');
   writeFileSync(log, Array.from({ length: 12 }, (_, i) => `garbage ${i}`).join('\n') + '\nB 1 2020-13-01 00:00:00 GET /\n\n');
   const logs: string[] = [];
-  const src = createTracelogSource({ paths: [log], timeZone: 'UTC' }, { now: () => 0, log: (m) => logs.push(m) });
+  const src = createTracelogSource({ paths: [log], timeZone: 'UTC', futureLimitMs: Infinity }, { now: () => 0, log: (m) => logs.push(m) });
   await src.start();
   t.teardown(() => src.stop());
   await src.settle();
@@ -202,7 +202,7 @@ t.test('bad lines are all counted, the first few per flush reported', async (t) 
 
 t.test('a source without paths or port does nothing, and flush works before start', async (t) => {
   const src: TracelogSource = createTracelogSource({ timeZone: 'UTC' }, { log: () => undefined });
-  t.same(src.flush(5000).map((p) => p.name), ['sotto.tracelog.records', 'sotto.tracelog.bad_lines', 'sotto.tracelog.late_records', 'sotto.tracelog.orphan_records']);
+  t.same(src.flush(5000).map((p) => p.name), ['sotto.tracelog.records', 'sotto.tracelog.bad_lines', 'sotto.tracelog.late_records', 'sotto.tracelog.orphan_records', 'sotto.tracelog.future_records']);
   await src.start();
   t.equal(src.syslogAddress(), null);
   await src.stop();
