@@ -60,11 +60,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const ready = options.reader ? Promise.resolve() : reader.start();
   ready.catch(() => undefined);
   const unsubscribe = options.onFlush((event) => reader.notifyWritten(event.names));
-  const hub = new StreamHub({ reader, ready, onFlush: options.onFlush, clock, maxStreams: options.maxStreams });
+  const renderLimits = { ...DEFAULT_RENDER_LIMITS, ...options.renderLimits };
+  const hub = new StreamHub({ reader, ready, onFlush: options.onFlush, clock, maxStreams: options.maxStreams, limits: renderLimits });
 
   const app = express() as HttpApp;
   app.disable('x-powered-by');
-  const renderLimits = { ...DEFAULT_RENDER_LIMITS, ...options.renderLimits };
   app.use(healthRoutes({ reader, health: options.health, startedAt: clock(), clock, streams: () => hub.active }));
   app.use(renderRoutes({ reader, ready, clock, limits: renderLimits, compat118: options.compat118 }));
   app.use(findRoutes(reader, ready, clock));

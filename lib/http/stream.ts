@@ -10,6 +10,8 @@ import { Router, type Request, type Response } from 'express';
 import type { FlushEvent } from '../types.js';
 import { targetPathExpressions } from '../render/evaluate.js';
 import { InputParameterError } from '../render/errors.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../render/context.js';
+import { evaluateRequest, parseRenderParams } from '../render/request.js';
 import { pyFloatJson } from '../render/pyjson.js';
 import { compileGlob } from '../store/glob.js';
 import type { MetricReader } from '../store/reader.js';
@@ -27,6 +29,8 @@ export interface StreamOptions {
   /** Most series reported per flush event and stream (default 1000). */
   maxSeriesPerEvent?: number;
   heartbeatMs?: number;
+  /** Limits of the render that checks the targets when a stream opens (default: DEFAULT_RENDER_LIMITS). */
+  limits?: RenderLimits;
 }
 
 export interface StreamRequest {
@@ -59,9 +63,16 @@ export class StreamHub {
     return router;
   }
 
-  private open(req: Request, res: Response): void {
+  private async open(req: Request, res: Response): Promise<void> {
     const params = requestParams(req);
-    const { matchers } = parseStreamRequest(params.get('target') ?? [], this.opts.maxTargets ?? 50);
+    const { targets, matchers } = parseStreamRequest(params.get('target') ?? [], this.opts.maxTargets ?? 50);
+    if (this.active >= (this.opts.maxStreams ?? 256)) return sendJsonError(res, 503, 'too many open streams');
+    // Rendered once over the last minute, so a target /render refuses (unknown function, bad
+    // argument, bad path) is the same 400 here instead of a stream that stays silent.
+    await this.opts.ready;
+    const nowSec = Math.floor(this.opts.clock());
+    await evaluateRequest(parseRenderParams(new Map([['target', targets], ['from', ['-1min']]]), nowSec), { fetch: this.opts.reader.fetchPattern, limits: this.opts.limits ?? DEFAULT_RENDER_LIMITS });
+    if (res.destroyed) return;
     if (this.active >= (this.opts.maxStreams ?? 256)) return sendJsonError(res, 503, 'too many open streams');
     this.active++;
     res.status(200);

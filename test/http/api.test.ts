@@ -172,6 +172,13 @@ t.test('/stream sends the new points of matching series after each flush', async
   const { url, flush, app } = await startApp(t, dir);
   t.equal((await request(`${url}/stream`)).status, 400, 'a target is required');
   t.equal((await request(`${url}/stream?target=${encodeURIComponent('"abc"')}`)).status, 400, 'an unparseable target is refused');
+  // What /render refuses is refused here too, with the same message, instead of a silent stream.
+  for (const target of ['nosuchfunc(app.*)', 'scale(app.hits,"x")', 'movingAverage(app.hits,"1x")', 'summarize(app.hits,"0s")']) {
+    const [s, r] = await Promise.all([request(`${url}/stream?target=${encodeURIComponent(target)}`), request(`${url}/render?target=${encodeURIComponent(target)}&format=json`)]);
+    t.equal(s.status, 400, `${target}: stream`);
+    t.equal(r.status, 400, `${target}: render`);
+    t.match(JSON.parse(s.text).error, r.text.replace(/^Invalid parameters \((.*)\); targets.*$/s, '$1').slice(0, 40), `${target}: the same reason`);
+  }
 
   const events: { event: string; data: string }[] = [];
   let buffer = '';
