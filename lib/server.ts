@@ -15,16 +15,36 @@ import { Forwarder } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter } from './store/writer.js';
 import { FlushPipeline, type Logger, type PointStore } from './flush-pipeline.js';
-import { loadStorageRules } from './config/storage-rules.js';
+import { loadStorageRules, selectStorage, type StorageRules } from './config/storage-rules.js';
+import { sampleNames } from './statsd/names.js';
 import { createTracelogSource, type TracelogSource } from './tracelog/source.js';
 import { VERSION } from './version.js';
 
 export type { PointColumns } from './statsd/names.js';
 export type { Logger, PointStore } from './flush-pipeline.js';
 
+/**
+ * The statsd names whose finest archive is coarser than the flush interval: each flush then
+ * overwrites the previous one's point in the same slot (so does etsy with carbon; rarely meant).
+ */
+export function coarseSchemaWarning(rules: StorageRules, config: SottoConfig): string | null {
+  const seconds = config.flushInterval / 1000;
+  for (const name of sampleNames(config.graphite)) {
+    const s = selectStorage(rules, name);
+    const step = s.archives[0]?.[0] ?? 0;
+    if (step > seconds) {
+      return `storage: flushInterval ${config.flushInterval} ms is shorter than the ${step} s finest archive that storage-schemas.conf${s.schema ? ` [${s.schema}]` : ''} gives ${name}: `
+        + 'each flush overwrites the previous one in the same slot (make the finest precision the flush interval)';
+    }
+  }
+  return null;
+}
+
 /** The production store: the Whisper writer with the storage rules from conf/ (reloaded on SIGHUP). */
-export async function openWhisperStore(config: SottoConfig): Promise<PointStore> {
+export async function openWhisperStore(config: SottoConfig, warn: (message: string) => void = () => undefined): Promise<PointStore> {
   const rules = await loadStorageRules(config.storageSchemas, config.storageAggregation);
+  const coarse = coarseSchemaWarning(rules, config);
+  if (coarse) warn(coarse);
   const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
   return {
     write: (points, now) => writer.write(points, now),
@@ -37,7 +57,7 @@ export async function openWhisperStore(config: SottoConfig): Promise<PointStore>
 export interface ServerOptions {
   config: SottoConfig;
   /** Opens the store; called by start(). Default: openWhisperStore. */
-  openStore?(config: SottoConfig): Promise<PointStore>;
+  openStore?(config: SottoConfig, warn: (message: string) => void): Promise<PointStore>;
   logger?: Logger;
   /** Milliseconds clock (injected in tests). */
   clock?: () => number;
@@ -114,7 +134,7 @@ export class SottoServer {
     const c = this.config;
     this.startSec = Math.round(this.clock() / 1000);
     this.pipeline.backend.lastFlush = this.startSec;
-    this.store = await (this.opts.openStore ?? openWhisperStore)(c);
+    this.store = await (this.opts.openStore ?? openWhisperStore)(c, (m) => this.log.warn(m));
     await this.startTracelog();
     this.forwarders = forwardTargets(c).map((t) => new Forwarder({ ...t, maxBufferBytes: c.forwardBufferBytes, warn: (m) => this.log.warn(m) }));
     this.pipeline.connect(this.store, this.forwarders);

@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SottoServer, type PointStore } from '../lib/server.js';
+import { SottoServer, coarseSchemaWarning, type PointStore } from '../lib/server.js';
+import { loadStorageRules, parseStorageRules } from '../lib/config/storage-rules.js';
 import { defaults, type SottoConfig } from '../lib/config/options.js';
 import type { FlushEvent, MetricPoint } from '../lib/types.js';
 
@@ -195,4 +196,16 @@ t.test('a port in use fails start() with the reason', async (t) => {
   const s = new SottoServer({ config: config({ mgmt_port: port }), openStore: async () => new MemoryStore(), logger: { info: () => undefined, warn: () => undefined } });
   await t.rejects(s.start(), { code: 'EADDRINUSE' });
   await s.stop();
+});
+
+t.test('a flush interval shorter than the finest archive of the statsd names is a startup warning', async (t) => {
+  const shipped = await loadStorageRules(join(import.meta.dirname, '../conf/storage-schemas.conf'), join(import.meta.dirname, '../conf/storage-aggregation.conf'));
+  t.equal(coarseSchemaWarning(shipped, config({ flushInterval: 10_000 })), null, 'the shipped 10 s schema and the default flush');
+  t.equal(coarseSchemaWarning(shipped, config({ flushInterval: 60_000 })), null, 'a longer flush leaves gaps, overwrites nothing');
+  t.match(coarseSchemaWarning(shipped, config({ flushInterval: 2000 })), /^storage: flushInterval 2000 ms is shorter than the 10 s finest archive that storage-schemas\.conf \[\w+\] gives stats\.counters\.x\.rate: each flush overwrites/);
+  const onlyGauges = parseStorageRules('[gauges]\npattern = ^stats\\.gauges\\.\nretentions = 1m:1d\n[rest]\npattern = .*\nretentions = 10s:1d\n', null);
+  t.match(coarseSchemaWarning(onlyGauges, config({ flushInterval: 10_000 })), /60 s finest archive .*\[gauges\] gives stats\.gauges\.x:/);
+  const legacy = config({ flushInterval: 10_000 });
+  legacy.graphite = { ...legacy.graphite, legacyNamespace: true };
+  t.match(coarseSchemaWarning(parseStorageRules('[s]\npattern = ^stats\\.\nretentions = 1m:1d\n', null), legacy), /gives stats\.x:/, 'legacy names');
 });

@@ -56,7 +56,7 @@ interface Namespaces {
 
 const joinNs = (parts: string[]): string => (parts.length ? parts.join('.') + '.' : '');
 
-function namespaces(c: NamingConfig): Namespaces {
+function namespaces(c: GraphiteNaming): Namespaces {
   if (c.legacyNamespace) {
     // Legacy mode ignores the custom prefixes (etsy hard-codes these).
     return { global: 'stats.', counter: 'stats.', counterCount: 'stats_counts.', timer: 'stats.timers.', gauge: 'stats.gauges.', set: 'stats.sets.' };
@@ -65,6 +65,13 @@ function namespaces(c: NamingConfig): Namespaces {
   const with_ = (p: string): string => joinNs(p !== '' ? [...g, p] : g);
   const counter = with_(c.prefixCounter);
   return { global: joinNs(g), counter, counterCount: counter, timer: with_(c.prefixTimer), gauge: with_(c.prefixGauge), set: with_(c.prefixSet) };
+}
+
+/** One name per kind of statsd metric as this naming writes them (a counter's rate, a timer's mean, a gauge, a set's count). */
+export function sampleNames(c: GraphiteNaming): string[] {
+  const ns = namespaces(c);
+  const sfx = c.globalSuffix !== '' ? '.' + c.globalSuffix : '';
+  return [`${ns.counter}x${c.legacyNamespace ? '' : '.rate'}${sfx}`, `${ns.timer}x.mean${sfx}`, `${ns.gauge}x${sfx}`, `${ns.set}x.count${sfx}`];
 }
 
 export interface NamedFlush {
