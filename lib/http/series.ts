@@ -98,7 +98,10 @@ export function seriesRoutes(reader: MetricReader, ready: Promise<void>, clock: 
       }
       await ready;
       const nodes = await reader.index.children(prefix);
-      if (!nodes) return sendJsonError(res, 404, `no such branch: ${prefix}`);
+      if (!nodes) {
+        const leaf = prefix !== '' && (await reader.find(prefix)).some((n) => n.isLeaf);
+        return sendJsonError(res, 404, leaf ? `${prefix} is a metric, not a branch: it has no children (its points: /series/${prefix})` : `no such branch: ${prefix}`);
+      }
       const merged = new Map<string, { name: string; path: string; leaf: boolean; branch: boolean }>();
       for (const n of nodes) {
         const entry = merged.get(n.name) ?? { name: n.name, path: n.path, leaf: false, branch: false };

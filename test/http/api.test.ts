@@ -97,6 +97,9 @@ t.test('the plain JSON endpoints for scripts', async (t) => {
     ],
   });
   t.equal((await request(`${url}/metrics/tree?prefix=no.such`)).status, 404);
+  const leaf = await request(`${url}/metrics/tree?prefix=a.b.c`);
+  t.equal(leaf.status, 404);
+  t.match(JSON.parse(leaf.text).error, /^a\.b\.c is a metric, not a branch/, 'a leaf says so');
   t.equal((await request(`${url}/metrics/tree?prefix=a..b`)).status, 400);
 
   const health = JSON.parse((await request(`${url}/api/health`)).text);
