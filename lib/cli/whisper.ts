@@ -44,6 +44,7 @@ function guarded(body: (argv: Args) => Promise<void>): (argv: Args) => Promise<v
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ENOENT' && e.path) fail(`File '${e.path}' does not exist!`);
       else if (e.code && e.path) fail(`${e.path}: ${e.message}`);
+      else if (e.code && typeof argv.path === 'string' && !e.message.includes(argv.path)) fail(`${argv.path}: ${e.message}`); // e.g. EISDIR from a read: name the file
       else fail(e.message);
     }
   };

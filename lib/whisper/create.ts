@@ -58,13 +58,20 @@ function linkUnsupported(err: NodeJS.ErrnoException): boolean {
   return err.code === 'EPERM' || err.code === 'ENOTSUP' || err.code === 'EOPNOTSUPP' || err.code === 'ENOSYS';
 }
 
+/** The temporary file could not be made for want of its directory: said of the file asked for, not of the temporary name. */
+function aboutTarget(err: unknown, file: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'ENOENT' && code !== 'ENOTDIR') return err;
+  return Object.assign(new Error(`cannot create ${file}: directory ${path.dirname(file)} does not exist`), { code });
+}
+
 /** whisper.py create(path, archiveList, xFilesFactor, aggregationMethod, sparse, useFallocate). */
 export async function create(file: string, archiveList: readonly ArchiveSpec[], options: CreateOptions = {}): Promise<void> {
   const plan = planCreate(archiveList, options);
   if (fs.existsSync(file)) throw alreadyExists(file);
   const tmp = tempPathFor(file);
   try {
-    const fh = await fsp.open(tmp, 'wx');
+    const fh = await fsp.open(tmp, 'wx').catch((err: unknown) => { throw aboutTarget(err, file); });
     try {
       await fh.write(plan.header, 0, plan.header.length, 0);
       if (plan.sparse) await fh.truncate(plan.fileSize);
@@ -108,7 +115,12 @@ async function syncDirectory(dir: string): Promise<void> {
 export function createSync(file: string, plan: CreatePlan): boolean {
   const tmp = tempPathFor(file);
   try {
-    const fd = fs.openSync(tmp, 'wx');
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, 'wx');
+    } catch (err) {
+      throw aboutTarget(err, file);
+    }
     try {
       fs.writeSync(fd, plan.header, 0, plan.header.length, 0);
       if (plan.sparse) fs.ftruncateSync(fd, plan.fileSize);

@@ -259,6 +259,18 @@ t.test('a command line yargs refuses never runs: exit code 2 and the files untou
   t.notOk(fs.existsSync(path.join(dir, 't.wsp')));
 });
 
+t.test('errors name the file asked for: a missing directory, a directory given as a file', async (t) => {
+  const dir = scratchDir(t);
+  fs.mkdirSync(path.join(dir, 'd.wsp'));
+  const create = await runCli(['whisper', 'create', 'nodir/x.wsp', '60:10'], dir);
+  t.equal(create.stderr, '[ERROR] cannot create nodir/x.wsp: directory nodir does not exist\n', 'not the temporary file');
+  t.equal(create.status, 1);
+  for (const cmd of ['info', 'fetch', 'dump']) {
+    const r = await runCli(['whisper', cmd, 'd.wsp'], dir);
+    t.equal(r.stderr, '[ERROR] d.wsp: EISDIR: illegal operation on a directory, read\n', cmd);
+  }
+});
+
 t.test('--json output is valid JSON', async (t) => {
   const dir = scratchDir(t);
   const created = JSON.parse((await runCli(['whisper', 'create', 'j.wsp', '60:10', '--json'], dir)).stdout);
