@@ -47,9 +47,14 @@ const WS = new Set([' ', '\t', '\n', '\r']);
 const SYMBOLS = `(){},.'"\\|`;
 const ESCAPABLE = SYMBOLS + '=';
 
+/**
+ * graphite's validMetricChars with UTF8_METRICS on: printable ASCII and any non-ASCII character
+ * but whitespace (sotto stores UTF-8 names; graphite's default, ASCII only, could not read them).
+ */
 function isMetricChar(c: string): boolean {
   const code = c.charCodeAt(0);
-  return code >= 33 && code <= 126 && !SYMBOLS.includes(c);
+  if (code > 126) return !/\s/.test(c);
+  return code >= 33 && !SYMBOLS.includes(c);
 }
 const isIdentStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
 const isIdent = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);

@@ -46,8 +46,14 @@ export async function findChildren(prefix: string, signal?: AbortSignal): Promis
   const body = await request(`/metrics/find?${new URLSearchParams({ query })}`, { signal });
   if (!Array.isArray(body)) throw new ApiError(200, 'unexpected answer from /metrics/find');
   return body
-    .filter((n): n is { text: string; leaf: unknown } => typeof n === 'object' && n !== null && typeof (n as { text?: unknown }).text === 'string')
-    .map((n) => ({ name: n.text, path: prefix ? `${prefix}.${n.text}` : n.text, isLeaf: n.leaf === 1 || n.leaf === true }));
+    .filter((n): n is { text: string; id?: unknown; leaf: unknown } => typeof n === 'object' && n !== null && typeof (n as { text?: unknown }).text === 'string')
+    .map((n) => {
+      // graphite-web unquotes `text` (a stored `pct%20y` shows as `pct y`); the id's last
+      // component is the name as stored. The id repeats the query's escapes only in the parent part.
+      const id = typeof n.id === 'string' ? n.id : n.text;
+      const name = id.slice(id.lastIndexOf('.') + 1);
+      return { name, path: prefix ? `${prefix}.${name}` : name, isLeaf: n.leaf === 1 || n.leaf === true };
+    });
 }
 
 /** Every metric name (graphite-web's /metrics/index.json), for search and child counts. */

@@ -14,7 +14,7 @@ import { statsdView } from './statsd.js';
 import { wireRangeDialog } from './rangeDialog.js';
 import { absoluteRange, describeRange, endsNow, PRESETS, resolveRange, zoomOut } from './time.js';
 import { TreeView, type ViewKind } from './tree.js';
-import { childCounts, TreeModel } from './treeModel.js';
+import { childCounts, exactTarget, TreeModel } from './treeModel.js';
 import { isRegistered, onChooseView, registerView, showView } from './views.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -230,7 +230,7 @@ class App {
   }
 
   private plot(path: string, newGraph: boolean): void {
-    this.addTargets([path], newGraph || this.state.graphs.length === 0 ? 'new' : this.active);
+    this.addTargets([exactTarget(path)], newGraph || this.state.graphs.length === 0 ? 'new' : this.active);
     // On a phone the tree is a drawer over the graphs: fold it to show what was plotted.
     if (window.matchMedia('(max-width: 760px)').matches) this.setSidebar(false);
   }

@@ -196,9 +196,25 @@ export function highlightRanges(name: string, query: string): Array<[number, num
   return out;
 }
 
-/** Escapes one name component for a graphite find query (`[*]` matches a literal `*`). */
+/**
+ * Escapes one name component for a graphite find query: `*?[]` as one-character classes (`[*]`
+ * matches a literal `*`); braces, which graphite expands before it reads any class, as `?` (any
+ * one character: a sibling differing only there would match too).
+ */
 export function escapeGlob(component: string): string {
-  return component.replace(/[*?[\]{}]/g, (c) => `[${c}]`);
+  return component.replace(/[*?[\]{}]/g, (c) => (c === '{' || c === '}' ? '?' : `[${c}]`));
+}
+
+/**
+ * A render target that reads exactly the metric `path`: each component escaped as for find, the
+ * target grammar's symbols backslash-escaped (`\(`), and a space or backslash (which no escape
+ * survives) as `?`.
+ */
+export function exactTarget(path: string): string {
+  return path
+    .split('.')
+    .map((c) => escapeGlob(c).replace(/[\\\s]/g, '?').replace(/[(),'"|=]/g, (s) => `\\${s}`))
+    .join('.');
 }
 
 /** Counts of direct children per branch, from a list of leaf names (`/metrics/index.json`). */

@@ -255,3 +255,34 @@ t.test('/stream opened in the middle of a coarse slot sends that slot at the fir
   t.same(data.series, [{ target: 'coarse', datapoints: [[7, slot]] }], 'the current slot with its new value');
 });
 
+
+t.test("the page's exact targets and find ids reach metrics whose names hold glob, grammar or non-ASCII characters", async (t) => {
+  const { exactTarget, escapeGlob } = await import('../../public/src/treeModel.js');
+  const dir = tempDir(t);
+  const names = ['odd.br[ack]et.v', 'odd.q?mark.v', 'odd.star*.v', 'odd.cur{ly}.v', 'odd.café.v', 'odd.日本.v', 'odd.f(x),y.v', `odd.quote"q.v`, 'odd.pct%20y.v', 'odd.plus+x.v'];
+  const now = Math.floor(Date.now() / 1000);
+  for (const [i, name] of names.entries()) {
+    const file = path.join(dir, ...name.split('.')) + '.wsp';
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await create(file, [[60, 60]]);
+    await updateMany(file, [[now - 60, i + 1]], now);
+  }
+  for (const sibling of ['odd.brXackYet.v', 'odd.qXmark.v', 'odd.starX.v']) {
+    const file = path.join(dir, ...sibling.split('.')) + '.wsp';
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await create(file, [[60, 60]]);
+  }
+  const { url } = await startApp(t, dir);
+  const find = JSON.parse((await request(`${url}/metrics/find?${new URLSearchParams({ query: 'odd.*' })}`)).text) as { id: string }[];
+  const stored = find.map((n) => n.id.slice(n.id.lastIndexOf('.') + 1));
+  for (const [i, name] of names.entries()) {
+    const parent = name.split('.')[1]!;
+    t.ok(stored.includes(parent), `${parent}: the find id holds the name as stored`);
+    const children = JSON.parse((await request(`${url}/metrics/find?${new URLSearchParams({ query: `odd.${escapeGlob(parent)}.*` })}`)).text) as { id: string }[];
+    t.same(children.map((n) => n.id.slice(n.id.lastIndexOf('.') + 1)), ['v'], `${parent}: its children`);
+    const r = await request(`${url}/render?${new URLSearchParams({ target: exactTarget(name), format: 'json', from: '-5min', now: String(now) })}`);
+    const series = JSON.parse(r.text) as { target: string; datapoints: [number | null, number][] }[];
+    t.same(series.map((s) => s.target), [name], `${name}: exactly this series`);
+    t.ok(series[0]?.datapoints.some(([v]) => v === i + 1), `${name}: its value`);
+  }
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ancestors, childCounts, escapeGlob, globToRegExp, highlightRanges, searchNames, sortChildren, TreeModel } from '../../public/src/treeModel.js';
+import { ancestors, childCounts, escapeGlob, exactTarget, globToRegExp, highlightRanges, searchNames, sortChildren, TreeModel } from '../../public/src/treeModel.js';
 
 const kids = (prefix: string, names: string[], leaf = false) => names.map((n) => ({ name: n, path: prefix ? `${prefix}.${n}` : n, isLeaf: leaf }));
 
@@ -113,7 +113,11 @@ t.test('highlights mark every occurrence of plain text, none for globs', async (
 
 t.test('glob characters in a name component are escaped for find queries', async (t) => {
   t.equal(escapeGlob('plain'), 'plain');
-  t.equal(escapeGlob('a*b?[c]{d}'), 'a[*]b[?][[]c[]][{]d[}]');
+  t.equal(escapeGlob('a*b?[c]{d}'), 'a[*]b[?][[]c[]]?d?', 'braces, which graphite expands first, as any one character');
+  t.ok(globToRegExp(`x.${escapeGlob('cur{ly}')}`).test('x.cur{ly}'));
+  t.equal(exactTarget('carbon.odd.br[ack]et.v'), 'carbon.odd.br[[]ack[]]et.v');
+  t.equal(exactTarget(`a.f(x),y'z"|w=v.b\\c d`), `a.f\\(x\\)\\,y\\'z\\"\\|w\\=v.b?c?d`, 'grammar symbols escaped; a backslash or space as ?');
+  t.equal(exactTarget('u.café.v'), 'u.café.v');
   t.ok(globToRegExp(`x.${escapeGlob('a*b')}`).test('x.a*b'));
   t.notOk(globToRegExp(`x.${escapeGlob('a*b')}`).test('x.aXb'));
 });
