@@ -323,6 +323,11 @@ class App {
   }
 
   private onShortcut(ev: KeyboardEvent): void {
+    // Esc leaves the target box, so the single-key shortcuts work again (search handles its own Esc).
+    if (ev.key === 'Escape' && ev.target === this.exprInput) {
+      this.exprInput.blur();
+      return;
+    }
     if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target) || document.querySelector('dialog[open]')) return;
     const preset = PRESETS.find((p) => p.key === ev.key);
     if (preset) this.setRange({ from: preset.from, until: 'now' });

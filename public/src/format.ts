@@ -45,6 +45,8 @@ const SI: Array<[number, string]> = [
   [1e-6, 'µ'],
 ];
 
+const SI_RATES = SI.filter(([size]) => size >= 1);
+
 const DURATIONS: Array<[number, string]> = [
   [86400000, 'd'],
   [3600000, 'h'],
@@ -61,7 +63,8 @@ interface Scale {
 
 function pickScale(magnitude: number, unit: Unit): Scale {
   if (unit === 'percent') return { size: 1, suffix: '%' };
-  const table = unit === 'ms' ? DURATIONS : SI;
+  // No milli- or micro- prefix on a rate: `500m/s` reads as metres per second; 0.5/s it is.
+  const table = unit === 'ms' ? DURATIONS : unit === 'perSecond' ? SI_RATES : SI;
   const m = Math.abs(magnitude);
   if (m === 0 || !Number.isFinite(m)) return unit === 'ms' ? { size: 1, suffix: 'ms' } : { size: 1, suffix: '' };
   for (const [size, suffix] of table) if (m >= size) return { size, suffix };
@@ -88,7 +91,9 @@ export function formatValue(value: number | null | undefined, unit: Unit = 'none
   const scale = pickScale(value, unit);
   const scaled = value / scale.size;
   const digits = Math.abs(scaled) >= 100 ? 0 : Math.abs(scaled) >= 10 ? 1 : 2;
-  return decorate(trimZeros(scaled.toFixed(digits)), scale, unit);
+  // below the smallest prefix (rates under 1/s): three significant digits, not 0.00
+  const text = Math.abs(scaled) < 1 ? String(Number(scaled.toPrecision(3))) : trimZeros(scaled.toFixed(digits));
+  return decorate(text, scale, unit);
 }
 
 /**

@@ -33,9 +33,15 @@ function upperPercentile(childNames: readonly string[]): string | null {
   return childNames.includes('upper') ? 'upper' : null;
 }
 
+const NAMESPACE_WORDS = new Set(['stats', 'stats_counts', 'timers', 'counters', 'gauges', 'sets']);
+
 /** The graphs of a statsd view for the node; [] when the node is none of the known kinds. */
 export function statsdView(kind: StatsdKind, path: string, childNames: readonly string[] = []): ViewGraph[] {
-  const label = path.split('.').slice(-1)[0]!;
+  // The key without statsd's namespaces: `api.login.latency`, not `latency` (every timer's panel would read alike).
+  const parts = path.split('.');
+  let skip = 0;
+  while (skip < parts.length - 1 && NAMESPACE_WORDS.has(parts[skip]!)) skip++;
+  const label = parts.slice(skip).join('.');
   if (kind === 'timer') {
     const latency = ['mean', 'median', upperPercentile(childNames)]
       .filter((n): n is string => n !== null && childNames.includes(n))

@@ -290,6 +290,12 @@ if (env) {
     await seriesPath(w.page, 'sumSeries(e2e.web.*)').waitFor();
     t.equal(await w.page.locator('#expr-error').textContent(), '', 'the error is cleared');
     t.same(params(w.page).getAll('g0'), ['sumSeries(e2e.web.*)']);
+    await w.page.locator('#expr-input').focus();
+    await w.page.keyboard.press('Escape');
+    t.notOk(await w.page.locator('#expr-input').evaluate((e) => e === document.activeElement), 'Esc leaves the target box');
+    await w.page.keyboard.press('?');
+    t.ok(await w.page.locator('#help-dialog').evaluate((d) => (d as HTMLDialogElement).open), 'and the shortcuts work again');
+    await w.page.keyboard.press('Escape');
     clean(t, w, /^400 GET \/render\?target=nosuchfunc/);
   });
 
@@ -302,7 +308,7 @@ if (env) {
     }
     await w.page.locator('.tree-row[data-path="stats.timers.api.login"] button.view').click();
     await seriesPath(w.page, 'stats.timers.api.login.count_ps', 1).waitFor();
-    t.same(await w.page.locator('.graph-title').allTextContents(), ['login latency', 'login throughput']);
+    t.same(await w.page.locator('.graph-title').allTextContents(), ['api.login latency', 'api.login throughput']);
     t.same(params(w.page).getAll('g0'), ['stats.timers.api.login.mean', 'stats.timers.api.login.median', 'stats.timers.api.login.upper_95']);
     const yLabels = async (card: number) => w.page.locator('.graph-card').nth(card).locator('.y-axis .tick text').allTextContents();
     t.ok((await yLabels(0)).every((l) => / (ms|s)$/.test(l)), `latency axis in time units: ${(await yLabels(0)).join(', ')}`);
@@ -314,7 +320,7 @@ if (env) {
     }
     await w.page.locator('.tree-row[data-path="stats.counters.api.hits"] button.view').click();
     await seriesPath(w.page, 'stats.counters.api.hits.rate', 2).waitFor();
-    t.equal(await w.page.locator('.graph-title').nth(2).textContent(), 'hits rate');
+    t.equal(await w.page.locator('.graph-title').nth(2).textContent(), 'api.hits rate');
     clean(t, w);
   });
 

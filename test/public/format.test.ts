@@ -30,6 +30,10 @@ t.test('single values get three significant digits and a readable unit', async (
   t.equal(formatValue(0.25, 'ms'), '250 µs');
   t.equal(formatValue(12, 'perSecond'), '12/s');
   t.equal(formatValue(2500, 'perSecond'), '2.5k/s');
+  t.equal(formatValue(0.5, 'perSecond'), '0.5/s', 'no milli prefix on a rate (500m/s reads as metres per second)');
+  t.equal(formatValue(0.00125, 'perSecond'), '0.00125/s');
+  t.same(formatTicks([0, 0.25, 0.5], 'perSecond'), ['0', '0.25/s', '0.50/s']);
+  t.equal(formatValue(0.5), '500m', 'other units keep SI prefixes');
   t.equal(formatValue(Infinity), '∞');
 });
 

@@ -8,8 +8,8 @@ const TIMER_CHILDREN = ['count_90', 'mean_90', 'upper_90', 'sum_90', 'sum_square
 t.test('a timer branch is recognised from its children and gets latency and throughput graphs', async (t) => {
   t.equal(classify('stats.timers.api.login', false, TIMER_CHILDREN), 'timer');
   t.same(statsdView('timer', 'stats.timers.api.login', TIMER_CHILDREN), [
-    { title: 'login latency', targets: ['stats.timers.api.login.mean', 'stats.timers.api.login.median', 'stats.timers.api.login.upper_95'] },
-    { title: 'login throughput', targets: ['stats.timers.api.login.count_ps'] },
+    { title: 'api.login latency', targets: ['stats.timers.api.login.mean', 'stats.timers.api.login.median', 'stats.timers.api.login.upper_95'] },
+    { title: 'api.login throughput', targets: ['stats.timers.api.login.count_ps'] },
   ]);
 });
 
@@ -27,9 +27,9 @@ t.test('without upper_95 the highest configured percentile is shown, else upper'
 
 t.test('a counter branch (rate + count) shows its rate; a legacy stats_counts leaf shows stats.<key>', async (t) => {
   t.equal(classify('stats.counters.api.hits', false, ['rate', 'count']), 'counter');
-  t.same(statsdView('counter', 'stats.counters.api.hits'), [{ title: 'hits rate', targets: ['stats.counters.api.hits.rate'] }]);
+  t.same(statsdView('counter', 'stats.counters.api.hits'), [{ title: 'api.hits rate', targets: ['stats.counters.api.hits.rate'] }]);
   t.equal(classify('stats_counts.api.hits', true, null), 'legacyCounter');
-  t.same(statsdView('legacyCounter', 'stats_counts.api.hits'), [{ title: 'hits rate', targets: ['stats.api.hits'] }]);
+  t.same(statsdView('legacyCounter', 'stats_counts.api.hits'), [{ title: 'api.hits rate', targets: ['stats.api.hits'] }]);
 });
 
 t.test('other nodes are nothing special', async (t) => {
