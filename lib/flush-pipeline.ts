@@ -89,6 +89,9 @@ export interface FlushPipelineOptions {
   received?: () => number;
 }
 
+/** Store errors are logged at most this often. */
+const STORE_WARN_EVERY_MS = 60_000;
+
 export class FlushPipeline {
   /** etsy's graphiteStats, as of the last write. */
   readonly backend: BackendStats = { lastException: 0, lastFlush: 0, flushTime: 0, flushLength: 0 };
@@ -107,6 +110,9 @@ export class FlushPipeline {
   /** Flushes that joined a waiting one because writing had fallen behind. */
   coalescedFlushes = 0;
   private storeErrors = 0;
+  /** When the last "not written" warning went out, and how many names since (one warning a minute at most). */
+  private storeWarnedAt = -Infinity;
+  private storeUnreported = 0;
   /** Event-loop delay between flushes (debug only). */
   private loopDelay: IntervalHistogram | null = null;
 
@@ -289,12 +295,24 @@ export class FlushPipeline {
     }
   }
 
-  /** Names the writer could not store (bad names, unwritable files): the first one of each batch, and a count. */
+  /**
+   * Names the writer could not store (bad names, unwritable files): one warning a minute at most,
+   * with an example and the counts (a client sending an unstorable key would otherwise add a line
+   * to the log at every flush).
+   */
   private reportErrors(report: unknown): void {
     const errors = (report as Partial<WriteReport> | undefined)?.errors;
     if (!errors || errors.length === 0) return;
     this.storeErrors += errors.length;
+    this.storeUnreported += errors.length;
+    const now = this.opts.clock();
+    if (now - this.storeWarnedAt < STORE_WARN_EVERY_MS) return;
     const first = errors[0]!;
-    this.opts.log.warn(`store: ${errors.length} metric(s) not written, e.g. ${JSON.stringify(first.name)}: ${first.message} (${this.storeErrors} so far)`);
+    const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) + '…' : s);
+    this.opts.log.warn(
+      `store: ${this.storeUnreported} metric(s) not written since the last report, e.g. ${JSON.stringify(cut(first.name, 200))}: ${cut(first.message, 300)} (${this.storeErrors} so far)`,
+    );
+    this.storeWarnedAt = now;
+    this.storeUnreported = 0;
   }
 }

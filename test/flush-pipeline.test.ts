@@ -110,3 +110,25 @@ t.test('between slices of naming, the event loop turns while packets keep coming
   t.equal(flooded.gaps.length, 4, 'under a flood that never drains, naming still ends');
   t.ok(flooded.ms < 5 * (5 + 25) + 200, `in bounded time (${flooded.ms.toFixed(0)} ms)`);
 });
+
+t.test('names the store refuses are logged at most once a minute, with the count since the last report', async (t) => {
+  const clock = { now: 0 };
+  const warnings: string[] = [];
+  const p = new FlushPipeline({ flushStatsd: namingFor, log: { info: () => {}, warn: (m) => warnings.push(m) }, clock: () => clock.now });
+  const long = 'x.' + 'y'.repeat(5000);
+  const store: PointStore = {
+    write: async (points) => ({ errors: points.map((pt) => ({ name: long, message: `refused ${pt.name}` })) }),
+    close: async () => {},
+  };
+  p.connect(store, []);
+  for (let i = 1; i <= 6; i++) {
+    clock.now = i * 10_000;
+    await p.collect(clock.now, i * 10);
+  }
+  t.equal(warnings.length, 1, 'one warning for the flushes of a minute');
+  t.match(warnings[0], /^store: 1 metric\(s\) not written since the last report, e\.g\. "x\.y{198}…": refused c \(1 so far\)$/, 'the name cut at 200 characters');
+  clock.now = 70_000;
+  await p.collect(clock.now, 70);
+  t.equal(warnings.length, 2);
+  t.match(warnings[1], /^store: 6 metric\(s\) not written since the last report.*\(7 so far\)$/);
+});

@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { MetricPoint } from '../types.js';
 import { parseCarbonText } from './parse.js';
-import { TcpService, bindUdp, frameLines } from '../net/listen.js';
+import { TcpService, bindUdp, drainUdp, frameLines } from '../net/listen.js';
 
 export interface CarbonListenOptions {
   port: number;
@@ -26,6 +26,8 @@ export class CarbonListener {
   private udpSocket: dgram.Socket | null = null;
   private bound: { kind: 'tcp' | 'udp'; address: string; port: number }[] = [];
   badLines = 0;
+  /** UDP datagrams read (close() waits until they stop coming). */
+  private received = 0;
   private warnedAt = 0;
   private suppressed = 0;
 
@@ -38,16 +40,19 @@ export class CarbonListener {
   private handle(text: string, from: string): void {
     const batch = parseCarbonText(text, this.now());
     if (batch.points.length) this.opts.onPoints(batch.points);
-    for (const b of batch.bad) {
-      this.badLines++;
-      const t = Date.now();
-      if (t - this.warnedAt >= 1000) {
-        const more = this.suppressed ? ` (${this.suppressed} more bad lines not shown)` : '';
-        this.opts.warn(`carbon: invalid line received from ${from}, ignoring [${cut(b.line)}]: ${b.reason}${more}`);
-        this.warnedAt = t;
-        this.suppressed = 0;
-      } else this.suppressed++;
-    }
+    for (const b of batch.bad) this.bad(`invalid line received from ${from}, ignoring [${cut(b.line)}]: ${b.reason}`);
+  }
+
+  /** Counts a bad line and logs it, at most one message a second. */
+  private bad(message: string): void {
+    this.badLines++;
+    const t = Date.now();
+    if (t - this.warnedAt >= 1000) {
+      const more = this.suppressed ? ` (${this.suppressed} more bad lines not shown)` : '';
+      this.opts.warn(`carbon: ${message}${more}`);
+      this.warnedAt = t;
+      this.suppressed = 0;
+    } else this.suppressed++;
   }
 
   async start(): Promise<void> {
@@ -55,7 +60,7 @@ export class CarbonListener {
     const tcp = new TcpService((socket) => {
       const from = `client ${socket.remoteAddress}:${socket.remotePort}`;
       // carbon drops an unterminated last line at close; sotto keeps it.
-      frameLines(socket, MAX_LINE, (text) => this.handle(text, from), (tail) => this.handle(tail.slice(0, 400) + ' (line too long)\n', from));
+      frameLines(socket, MAX_LINE, (text) => this.handle(text, from), (start) => this.bad(`line longer than ${MAX_LINE} characters from ${from} dropped [${cut(start)}]`));
       socket.on('error', () => { /* the client's business */ });
     });
     this.tcp = tcp;
@@ -63,7 +68,10 @@ export class CarbonListener {
     this.bound.push({ kind: 'tcp', address: a.address, port: a.port });
     if (o.udp) {
       const socket = dgram.createSocket(net.isIPv6(o.address) ? 'udp6' : 'udp4');
-      socket.on('message', (msg, rinfo) => this.handle(msg.toString('utf8'), rinfo.address));
+      socket.on('message', (msg, rinfo) => {
+        this.received++;
+        this.handle(msg.toString('utf8'), rinfo.address);
+      });
       // Same port number as TCP (when TCP got a random port in tests, UDP takes that number too).
       const u = await bindUdp(socket, a.port, o.address, (err) => o.warn(`carbon UDP socket error: ${err.message}`));
       this.udpSocket = socket;
@@ -75,10 +83,12 @@ export class CarbonListener {
     return this.bound.slice();
   }
 
-  async close(): Promise<void> {
+  /** Stops accepting; datagrams queued in the kernel are read first (see drainUdp), TCP clients get a second to finish. */
+  async close(quietMs = 50, maxWaitMs = 2000): Promise<void> {
     if (this.udpSocket) {
       const s = this.udpSocket;
       this.udpSocket = null;
+      await drainUdp(() => this.received, quietMs, Date.now() + maxWaitMs);
       await new Promise<void>((r) => s.close(() => r()));
     }
     if (this.tcp) {

@@ -55,6 +55,19 @@ export class TcpService {
 }
 
 /**
+ * Waits until the datagrams already queued in the kernel have been read: until `received()` stays
+ * the same for a whole `quietMs`, or `deadline` (ms since the epoch). Closing a UDP socket at once
+ * would drop them.
+ */
+export async function drainUdp(received: () => number, quietMs: number, deadline: number): Promise<void> {
+  for (;;) {
+    const before = received();
+    await new Promise((r) => setTimeout(r, quietMs));
+    if (received() === before || Date.now() >= deadline) return;
+  }
+}
+
+/**
  * Binds a UDP socket. A bind error closes the socket and rejects; errors after that go to
  * `onError` (a socket without an error handler would crash the process).
  */

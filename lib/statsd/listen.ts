@@ -3,7 +3,7 @@
 // last line waits for more). They hand datagrams (bytes) and TCP text to callbacks and know
 // nothing else.
 import dgram from 'node:dgram';
-import { TcpService, bindUdp, frameLines } from '../net/listen.js';
+import { TcpService, bindUdp, drainUdp, frameLines } from '../net/listen.js';
 
 export interface ListenerAddress {
   kind: 'udp4' | 'udp6' | 'tcp';
@@ -95,15 +95,8 @@ export class StatsdListener {
    * connections are ended after what they sent so far is handled.
    */
   async close(quietMs = 50, maxWaitMs = 2000): Promise<void> {
-    const deadline = Date.now() + maxWaitMs;
-    if (this.udp.length) {
-      // Quiet = no datagram during one whole `quietMs` window (a counter, no clock read per packet).
-      for (;;) {
-        const before = this.received;
-        await new Promise((r) => setTimeout(r, quietMs));
-        if (this.received === before || Date.now() >= deadline) break;
-      }
-    }
+    // Quiet = no datagram during one whole `quietMs` window (a counter, no clock read per packet).
+    if (this.udp.length) await drainUdp(() => this.received, quietMs, Date.now() + maxWaitMs);
     await Promise.all(this.udp.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.udp = [];
     if (this.tcp) {

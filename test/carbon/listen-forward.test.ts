@@ -49,11 +49,24 @@ t.test('an over-long TCP line is dropped and the connection goes on', async (t) 
   const c = net.createConnection(l.addresses()[0]!.port, '127.0.0.1');
   await once(c, 'connect');
   c.write('x'.repeat(70000));
-  c.write('\nok 1 1\n');
+  c.write(' inj.m 7 1\nok 1 1\n'); // the rest of the long line is not a line of its own
   c.end();
   await until(() => points.length === 1);
-  t.equal(l.badLines >= 1, true);
+  t.equal(l.badLines, 1);
   t.same(points, [{ name: 'ok', value: 1, timestamp: 1 }]);
+});
+
+t.test('close() reads the datagrams the kernel still holds before it closes the UDP socket', async (t) => {
+  const points: MetricPoint[] = [];
+  const l = new CarbonListener({ port: 0, address: '127.0.0.1', udp: true, onPoints: (p) => points.push(...p), warn: () => undefined });
+  await l.start();
+  const port = l.addresses().find((a) => a.kind === 'udp')!.port;
+  const s = dgram.createSocket('udp4');
+  const lines = (d: number) => Array.from({ length: 50 }, (_, i) => `burst.d${d}.l${i} 1 1000000000`).join('\n');
+  for (let d = 0; d < 60; d++) await new Promise<void>((r) => s.send(lines(d), port, '127.0.0.1', () => r()));
+  s.close();
+  await l.close(); // at once: most datagrams are still queued
+  t.equal(points.length, 3000, 'all 60 × 50 lines');
 });
 
 /** A carbon-like sink that records what arrives; `paused` stops reading (a slow destination). */
