@@ -182,6 +182,7 @@ export class SottoServer {
           // The page's empty state tells a new user where to send a first metric.
           statsdPort: this.statsdListener?.addresses().find((a) => a.kind !== 'tcp')?.port ?? null,
         }),
+        warn: (m) => this.log.warn(m),
       });
       this.httpApp = app;
       // Targets may be 64 KB (the render limit); Node's default 16 KB header limit would cut a GET

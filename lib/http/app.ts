@@ -33,6 +33,8 @@ export interface HttpAppOptions {
   revalidateMs?: number;
   /** Whisper files the reader keeps open between requests (default 2048; 0 = none). */
   readerOpenFiles?: number;
+  /** Warnings (a file that cannot be read: once per file until it reads again). */
+  warn?: (message: string) => void;
   /** Most concurrent /stream connections (default 256). */
   maxStreams?: number;
   /** Clock in epoch seconds (tests). */
@@ -56,7 +58,11 @@ export type HttpApp = express.Express & {
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   const limits: GlobLimits = { ...DEFAULT_GLOB_LIMITS, ...options.globLimits };
-  const reader = options.reader ?? new MetricReader({ dataDir: options.dataDir, limits, revalidateMs: options.revalidateMs, openFiles: options.readerOpenFiles });
+  const warn = options.warn;
+  const reader = options.reader ?? new MetricReader({
+    dataDir: options.dataDir, limits, revalidateMs: options.revalidateMs, openFiles: options.readerOpenFiles,
+    onReadError: warn && ((name, message) => warn(`http: ${name} cannot be read, answered without it: ${message}`)),
+  });
   const ready = options.reader ? Promise.resolve() : reader.start();
   ready.catch(() => undefined);
   const unsubscribe = options.onFlush((event) => reader.notifyWritten(event.names));

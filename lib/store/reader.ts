@@ -14,7 +14,12 @@ import { LimitError } from '../render/errors.js';
 export interface ReaderOptions extends IndexOptions {
   /** How many Whisper files are kept open between requests (0: open and close every time). */
   openFiles?: number;
+  /** Told once per file (until it reads again) why it could not be read: a render answers without it. */
+  onReadError?: (name: string, message: string) => void;
 }
+
+/** Files whose read error was reported, at most (then the set starts over). */
+const MAX_REPORTED = 10_000;
 
 interface OpenFile extends OpenWhisper {
   ino: number;
@@ -140,6 +145,8 @@ export class MetricReader {
   private readonly open: OpenFiles;
   /** Files that could not be read (corrupt, vanished mid-read), counted for /api/health. */
   readErrors = 0;
+  /** Names whose read error was reported (reported again only after a good read). */
+  private readonly reported = new Set<string>();
   /** name → file, as paths.ts maps it (validating a name costs more than reading a small file). */
   private readonly files = new Map<string, string>();
 
@@ -189,9 +196,17 @@ export class MetricReader {
       result = this.open.fetch(file, from, until, now);
     } catch (err) {
       this.open.forget(file);
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.readErrors++;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.readErrors++;
+        if (this.opts.onReadError && !this.reported.has(name)) {
+          if (this.reported.size >= MAX_REPORTED) this.reported.clear();
+          this.reported.add(name);
+          this.opts.onReadError(name, (err as Error).message);
+        }
+      }
       return null;
     }
+    if (this.reported.size > 0) this.reported.delete(name);
     if (!result) return null;
     const [start, end, step] = result.timeInfo;
     return { name, start, end, step, values: result.values };

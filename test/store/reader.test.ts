@@ -113,7 +113,8 @@ t.test('fetch reads the Whisper file fresh every time, and only inside the data 
   fs.mkdirSync(path.join(dir, 'app'));
   const file = path.join(dir, 'app', 'hits.wsp');
   whisperPy(`whisper.create(${JSON.stringify(file)}, [(10, 360)])\nwhisper.update_many(${JSON.stringify(file)}, [(${now - 20}, 1.5), (${now - 10}, 2.5)], now=${now})`);
-  const reader = new MetricReader({ dataDir: dir });
+  const reported: string[] = [];
+  const reader = new MetricReader({ dataDir: dir, onReadError: (name, message) => reported.push(`${name}: ${message}`) });
   await reader.start();
   const s = await reader.fetch('app.hits', now - 60, now, now);
   t.same(s, { name: 'app.hits', start: now - 50, end: now + 10, step: 10, values: [null, null, null, 1.5, 2.5, null] }, 'whisper.fetch semantics: slots after from up to the one holding until');
@@ -127,6 +128,15 @@ t.test('fetch reads the Whisper file fresh every time, and only inside the data 
   fs.writeFileSync(path.join(dir, 'app', 'broken.wsp'), 'not whisper');
   t.equal(await reader.fetch('app.broken', now - 60, now, now), null, 'a corrupt file reads as no data');
   t.equal(reader.readErrors, 1, 'and is counted');
+  t.equal(await reader.fetch('app.broken', now - 60, now, now), null);
+  t.equal(reader.readErrors, 2);
+  t.equal(reported.length, 1, 'reported once, not at every read');
+  t.match(reported[0], /^app\.broken: .*broken\.wsp/, 'naming the metric and the file');
+  fs.copyFileSync(file, path.join(dir, 'app', 'broken.wsp')); // mended
+  t.ok(await reader.fetch('app.broken', now - 60, now, now), 'a good read');
+  fs.writeFileSync(path.join(dir, 'app', 'broken.wsp'), 'broken again');
+  t.equal(await reader.fetch('app.broken', now - 60, now, now), null);
+  t.equal(reported.length, 2, 'broken again after a good read: reported again');
   const all = await reader.fetchPattern('app.*', now - 60, now, now);
   t.same(
     all.map((x) => x.name),
