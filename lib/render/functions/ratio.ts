@@ -18,12 +18,6 @@ function quotient(ctx: RenderContext, dividend: RenderSeries, divisor: RenderSer
   return makeSeries(name, n.start, n.end, n.step, values, { xFilesFactor: ctx.xFilesFactor });
 }
 
-/** Values zipped to the longer series (Python's izip_longest: the shorter one padded with None). */
-function zipLongest(a: RenderSeries, b: RenderSeries, f: (x: Value, y: Value) => Value): Value[] {
-  const [x, y] = [iter(a), iter(b)];
-  return Array.from({ length: Math.max(x.length, y.length) }, (_, i) => f(i < x.length ? x[i] : null, i < y.length ? y[i] : null));
-}
-
 /**
  * graphite's weightedAverage: avg × weight for each pair matched by their nodes/tags, summed and
  * divided by the sum of all the weights. Pairs keep the order their keys were first seen in.
@@ -41,7 +35,7 @@ function weightedAverage(ctx: RenderContext, avgs: RenderSeries[], weights: Rend
   const products: RenderSeries[] = [];
   for (const { avg, weight } of pairs.values()) {
     if (!avg || !weight) continue;
-    const values = zipLongest(avg, weight, (a, w) => safeMul(a, w));
+    const values = mapRows([avg, weight], (row) => safeMul(row[0], row[1]));
     products.push(makeSeries(`product(${weight.name},${avg.name})`, avg.start, avg.end, avg.step, values, { xFilesFactor: ctx.xFilesFactor }));
   }
   if (!products.length) return [];
@@ -50,7 +44,7 @@ function weightedAverage(ctx: RenderContext, avgs: RenderSeries[], weights: Rend
   const expressions = (list: RenderSeries[]) => [...new Set(list.map((s) => s.pathExpression))].sort().join(',');
   const nodeText = nodes.map((n, i) => pyStr(n, floatArg(ctx, 2 + i))).join(',');
   const name = `weightedAverage(${expressions(avgs)}, ${expressions(weights)}, ${nodeText})`;
-  const values = zipLongest(sumProducts, sumWeights, safeDiv);
+  const values = mapRows([sumProducts, sumWeights], (row) => safeDiv(row[0], row[1]));
   return [makeSeries(name, sumProducts.start, sumProducts.end, sumProducts.step, values, { xFilesFactor: ctx.xFilesFactor })];
 }
 
