@@ -9,6 +9,7 @@ import type { FlushEvent, FlushSource, MetricPoint } from './types.js';
 import { columnsToPoints, type BackendStats, type FlushNaming, type PointColumns } from './statsd/names.js';
 import { plaintextLines, type Forwarder } from './carbon/forward.js';
 import type { WriteReport } from './store/writer.js';
+import { LogThrottle } from './log-throttle.js';
 
 /** Where points go: the Whisper writer in production, anything with this shape in tests. */
 export interface PointStore {
@@ -110,13 +111,14 @@ export class FlushPipeline {
   /** Flushes that joined a waiting one because writing had fallen behind. */
   coalescedFlushes = 0;
   private storeErrors = 0;
-  /** When the last "not written" warning went out, and how many names since (one warning a minute at most). */
-  private storeWarnedAt = -Infinity;
-  private storeUnreported = 0;
+  /** "Not written" warnings: one a minute at most. */
+  private readonly storeLog: LogThrottle;
   /** Event-loop delay between flushes (debug only). */
   private loopDelay: IntervalHistogram | null = null;
 
-  constructor(private readonly opts: FlushPipelineOptions) {}
+  constructor(private readonly opts: FlushPipelineOptions) {
+    this.storeLog = new LogThrottle(STORE_WARN_EVERY_MS, opts.clock);
+  }
 
   addSource(source: FlushSource): void {
     this.sources.push(source);
@@ -304,15 +306,12 @@ export class FlushPipeline {
     const errors = (report as Partial<WriteReport> | undefined)?.errors;
     if (!errors || errors.length === 0) return;
     this.storeErrors += errors.length;
-    this.storeUnreported += errors.length;
-    const now = this.opts.clock();
-    if (now - this.storeWarnedAt < STORE_WARN_EVERY_MS) return;
+    const held = this.storeLog.pass(errors.length);
+    if (held === null) return;
     const first = errors[0]!;
     const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) + '…' : s);
     this.opts.log.warn(
-      `store: ${this.storeUnreported} metric(s) not written since the last report, e.g. ${JSON.stringify(cut(first.name, 200))}: ${cut(first.message, 300)} (${this.storeErrors} so far)`,
+      `store: ${held + errors.length} metric(s) not written since the last report, e.g. ${JSON.stringify(cut(first.name, 200))}: ${cut(first.message, 300)} (${this.storeErrors} so far)`,
     );
-    this.storeWarnedAt = now;
-    this.storeUnreported = 0;
   }
 }

@@ -19,6 +19,7 @@ import { loadStorageRules, selectStorage, type StorageRules } from './config/sto
 import { sampleNames } from './statsd/names.js';
 import { createTracelogSource, type TracelogSource } from './tracelog/source.js';
 import { VERSION } from './version.js';
+import { LogThrottle } from './log-throttle.js';
 
 export type { PointColumns } from './statsd/names.js';
 export type { Logger, PointStore } from './flush-pipeline.js';
@@ -91,8 +92,8 @@ export class SottoServer {
   private stopping: Promise<void> | null = null;
   private coarseNow = 0;
   private coarseTimer: NodeJS.Timeout | null = null;
-  private lastBadLog = 0;
-  private badSuppressed = 0;
+  /** Bad statsd lines are logged once a second at most. */
+  private readonly badLog: LogThrottle;
   private adminHealth: 'up' | 'down';
   private tracelog: TracelogSource | null = null;
 
@@ -100,6 +101,7 @@ export class SottoServer {
     this.config = opts.config;
     this.log = opts.logger ?? consoleLogger;
     this.clock = opts.clock ?? Date.now;
+    this.badLog = new LogThrottle(1000, this.clock);
     this.adminHealth = this.config.healthStatus;
     this.pipeline = new FlushPipeline({
       flushStatsd: (ms) => this.statsd.flush(ms), log: this.log, clock: this.clock, received: () => this.statsd.aggregator.packetsTotal,
@@ -122,12 +124,10 @@ export class SottoServer {
   }
 
   private badLine(line: string): void {
-    const now = this.clock();
-    if (now - this.lastBadLog < 1000) { this.badSuppressed++; return; }
-    const more = this.badSuppressed ? ` (${this.badSuppressed} more since the last report)` : '';
+    const held = this.badLog.pass();
+    if (held === null) return;
+    const more = held ? ` (${held} more since the last report)` : '';
     this.log.warn(`statsd: bad line ${JSON.stringify(line.length > 200 ? line.slice(0, 200) + '…' : line)}${more}`);
-    this.lastBadLog = now;
-    this.badSuppressed = 0;
   }
 
   async start(): Promise<void> {

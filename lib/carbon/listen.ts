@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { MetricPoint } from '../types.js';
 import { parseCarbonText } from './parse.js';
 import { TcpService, bindUdp, drainUdp, frameLines } from '../net/listen.js';
+import { LogThrottle } from '../log-throttle.js';
 
 export interface CarbonListenOptions {
   port: number;
@@ -28,8 +29,8 @@ export class CarbonListener {
   badLines = 0;
   /** UDP datagrams read (close() waits until they stop coming). */
   private received = 0;
-  private warnedAt = 0;
-  private suppressed = 0;
+  /** Bad lines are logged once a second at most. */
+  private readonly badLog = new LogThrottle(1000);
 
   constructor(private readonly opts: CarbonListenOptions) {}
 
@@ -46,13 +47,8 @@ export class CarbonListener {
   /** Counts a bad line and logs it, at most one message a second. */
   private bad(message: string): void {
     this.badLines++;
-    const t = Date.now();
-    if (t - this.warnedAt >= 1000) {
-      const more = this.suppressed ? ` (${this.suppressed} more bad lines not shown)` : '';
-      this.opts.warn(`carbon: ${message}${more}`);
-      this.warnedAt = t;
-      this.suppressed = 0;
-    } else this.suppressed++;
+    const held = this.badLog.pass();
+    if (held !== null) this.opts.warn(`carbon: ${message}${held ? ` (${held} more bad lines not shown)` : ''}`);
   }
 
   async start(): Promise<void> {
