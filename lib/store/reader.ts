@@ -103,19 +103,19 @@ class OpenFiles {
   }
 
   fetch(file: string, from: number, until: number, now: number): FetchResult | null {
-    const entry = this.get(file);
-    try {
-      return fetchOpen(entry, Math.trunc(from), Math.trunc(until), Math.trunc(now));
-    } finally {
-      if (!this.files.has(file)) fs.closeSync(entry.fd);
-    }
+    return this.using(file, (entry) => fetchOpen(entry, Math.trunc(from), Math.trunc(until), Math.trunc(now)));
   }
 
   /** How many values fetch() would return (from the header alone). */
   fetchLength(file: string, from: number, until: number, now: number): number {
+    return this.using(file, (entry) => fetchLength(entry.header, Math.trunc(from), Math.trunc(until), Math.trunc(now)));
+  }
+
+  /** Runs `body` on the open file, closing it after unless it is one of those kept open. */
+  private using<T>(file: string, body: (entry: OpenFile) => T): T {
     const entry = this.get(file);
     try {
-      return fetchLength(entry.header, Math.trunc(from), Math.trunc(until), Math.trunc(now));
+      return body(entry);
     } finally {
       if (!this.files.has(file)) fs.closeSync(entry.fd);
     }
