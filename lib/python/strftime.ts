@@ -26,7 +26,7 @@ interface Tm {
   yday: number;
   /** minutes east of UTC */
   offset: number;
-  zone: string;
+  date: Date;
   epoch: number;
 }
 
@@ -34,10 +34,9 @@ function localTm(t: number): Tm {
   const d = new Date(t * 1000);
   const yearStart = Date.UTC(d.getFullYear(), 0, 1);
   const yday = Math.round((Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) - yearStart) / 86_400_000);
-  const zone = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
   return {
     year: d.getFullYear(), month: d.getMonth(), day: d.getDate(), hour: d.getHours(), minute: d.getMinutes(), second: d.getSeconds(),
-    wday: d.getDay(), yday, offset: -d.getTimezoneOffset(), zone, epoch: Math.floor(t),
+    wday: d.getDay(), yday, offset: -d.getTimezoneOffset(), date: d, epoch: Math.floor(t),
   };
 }
 
@@ -110,7 +109,8 @@ function textual(c: string, tm: Tm): string | null {
       const m = Math.abs(tm.offset);
       return `${tm.offset >= 0 ? '+' : '-'}${String(Math.floor(m / 60)).padStart(2, '0')}${String(m % 60).padStart(2, '0')}`;
     }
-    case 'Z': return tm.zone;
+    // An Intl formatter costs more than the rest of a call: made only when %Z asks for it.
+    case 'Z': return new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(tm.date).find((p) => p.type === 'timeZoneName')?.value ?? '';
     case '%': return '%';
     default: return null;
   }
