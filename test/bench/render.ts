@@ -10,10 +10,11 @@
 //   BENCH_FIXTURE=dir     keep the Whisper files in dir and reuse them in later runs
 //   BENCH_OPEN_FILES=n    sotto's readerOpenFiles (0: open every file per request)
 //   BENCH_ONLY=a,b        only the cases whose label contains one of these words
+//   BENCH_CLIENT=http     measure with node:http's client instead of a bare socket (see get())
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,6 +25,7 @@ const PY = '/usr/bin/python3';
 const SERIES = Number(process.env.BENCH_SERIES ?? 1000);
 const OPEN_FILES = process.env.BENCH_OPEN_FILES === undefined ? undefined : Number(process.env.BENCH_OPEN_FILES);
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const CLIENT = process.env.BENCH_CLIENT === 'http' ? 'http' : 'raw';
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const FIXTURE = `
@@ -86,8 +88,48 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
-/** One GET on a fresh connection (graphite's wsgiref server closes each one); the whole body is read. */
-function get(url: string): Promise<{ ms: number; status: number; bytes: number; head: string }> {
+type Got = { ms: number; status: number; bytes: number; head: string };
+
+/**
+ * One GET on a fresh connection (graphite's wsgiref server closes each one), the whole answer read
+ * to the end: written and read on a bare socket, so the client adds as little as it can to either
+ * server's time (node:http's client spends ~2 ms per request parsing a 290 kB answer here, which
+ * would be counted against both servers alike). BENCH_CLIENT=http measures with node:http instead.
+ */
+function get(url: string): Promise<Got> {
+  return CLIENT === 'http' ? getHttp(url) : getRaw(url);
+}
+
+function getRaw(url: string): Promise<Got> {
+  const { hostname, port, pathname, search } = new URL(url);
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    let header = '';
+    let status = 0;
+    let bytes = 0;
+    let head = '';
+    const socket = net.connect(Number(port), hostname, () => socket.write(`GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      let body = chunk;
+      if (status === 0) {
+        header += chunk.toString('latin1');
+        const end = header.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(header)?.[1] ?? -1);
+        body = chunk.subarray(chunk.length - (header.length - end - 4));
+      }
+      if (head.length < 200) head += body.subarray(0, 200).toString();
+      bytes += body.length;
+    });
+    socket.on('end', () => {
+      socket.destroy();
+      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status, bytes, head });
+    });
+    socket.on('error', reject);
+  });
+}
+
+function getHttp(url: string): Promise<Got> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     http
@@ -169,7 +211,7 @@ async function main(): Promise<void> {
       [`find bench.many.* (${SERIES} leaves)`, '/metrics/find?query=bench.many.*', 20],
       ['find bench.*', '/metrics/find?query=bench.*', 20],
     ];
-    console.log(`\nnode ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; sotto readerOpenFiles: ${OPEN_FILES ?? 'default'}`);
+    console.log(`\nnode ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; sotto readerOpenFiles: ${OPEN_FILES ?? 'default'}; client: ${CLIENT === 'http' ? 'node:http' : 'bare socket'}`);
     console.log(
       `${'request'.padEnd(40)} ${'sotto ms'.padStart(9)} ${'graphite ms'.padStart(12)} ${'ratio'.padStart(7)} ${'floor ms'.padStart(9)}   ${'CPU ms/req sotto'.padStart(16)} ${'graphite'.padStart(9)} ${'ratio'.padStart(7)}`,
     );
