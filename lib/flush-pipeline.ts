@@ -110,6 +110,10 @@ export class FlushPipeline {
   private waitingFlush: WaitingFlush | null = null;
   /** Flushes that joined a waiting one because writing had fallen behind. */
   coalescedFlushes = 0;
+  /** Flushes named and handed to the write queue, not written yet. */
+  private unwrittenFlushes = 0;
+  /** The newest flush (its interval's end, unix seconds) whose write has finished. */
+  private lastWritten: number | null = null;
   private storeErrors = 0;
   /** "Not written" warnings: one a minute at most. */
   private readonly storeLog: LogThrottle;
@@ -154,6 +158,21 @@ export class FlushPipeline {
       out.push([`forward.${s.destination}`, 'queued_bytes', s.queuedBytes], [`forward.${s.destination}`, 'dropped_lines', s.droppedLines]);
     }
     return out;
+  }
+
+  /**
+   * Whether writing keeps up, for /api/health: flushes named but not yet written (0 or 1 when it
+   * keeps up), the newest flush written (points up to it can be read), the last write's duration,
+   * and how many flushes were joined and metrics not written (refused names, unwritable files) so far.
+   */
+  writeStats(): { unwrittenFlushes: number; lastWrittenFlush: number | null; lastWriteMs: number; joinedFlushes: number; metricsNotWritten: number } {
+    return {
+      unwrittenFlushes: this.unwrittenFlushes,
+      lastWrittenFlush: this.lastWritten,
+      lastWriteMs: this.backend.flushTime,
+      joinedFlushes: this.coalescedFlushes,
+      metricsNotWritten: this.storeErrors,
+    };
   }
 
   /**
@@ -239,6 +258,7 @@ export class FlushPipeline {
    * up instead of the queue (and memory) growing flush after flush.
    */
   private queueFlushWrite(columns: PointColumns, timestamp: number, storeNow: number | undefined, tickAt: number, timing: FlushTiming): Promise<void> {
+    this.unwrittenFlushes++;
     const waiting = this.waitingFlush;
     if (waiting !== null) {
       const into = waiting.columns;
@@ -276,10 +296,12 @@ export class FlushPipeline {
       const store = this.store!;
       this.reportErrors(await (store.writeColumns ? store.writeColumns(columns, storeNow) : store.write(columnsToPoints(columns), storeNow)));
       this.backend.lastFlush = Math.round(clock() / 1000);
+      this.lastWritten = timestamp;
     } catch (err) {
       this.backend.lastException = Math.round(clock() / 1000);
       log.warn(`store: writing ${points.length} points of the flush at ${timestamps.join(', ')} failed: ${(err as Error).message}`);
     }
+    this.unwrittenFlushes -= timestamps.length;
     this.backend.flushTime = clock() - started;
     this.backend.flushLength = timing.length;
     if (this.loopDelay) {

@@ -181,6 +181,8 @@ export class SottoServer {
           version: VERSION,
           // The page's empty state tells a new user where to send a first metric.
           statsdPort: this.statsdListener?.addresses().find((a) => a.kind !== 'tcp')?.port ?? null,
+          flushInterval: c.flushInterval,
+          writes: this.pipeline.writeStats(),
         }),
         warn: (m) => this.log.warn(m),
       });

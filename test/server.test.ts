@@ -187,6 +187,39 @@ t.test('the HTTP app listens on httpHost:httpPort and reports health', async (t)
   t.ok(res.statusCode! < 500, `GET / answers (${res.statusCode})`);
 });
 
+t.test('/api/health says the flush interval and whether writing keeps up', async (t) => {
+  const store = new MemoryStore();
+  const { server } = await start({ httpPort: 0, httpHost: '127.0.0.1', flushInterval: 1000 }, store);
+  t.teardown(() => server.stop());
+  const a = server.addresses().http!;
+  const health = () => new Promise<Record<string, any>>((resolve, reject) => http.get({ host: '127.0.0.1', port: a.port, path: '/api/health' }, (res) => {
+    let body = '';
+    res.on('data', (c) => (body += c));
+    res.on('end', () => resolve(JSON.parse(body)));
+  }).on('error', reject));
+  const before = await health();
+  t.equal(before.flushInterval, 1000);
+  t.same(before.writes, { unwrittenFlushes: 0, lastWrittenFlush: null, lastWriteMs: 0, joinedFlushes: 0, metricsNotWritten: 0 }, 'nothing written yet');
+  // writes that take 2.5 flush intervals: flushes queue up behind them
+  store.delayMs = 2500;
+  const poll = async (cond: (h: Record<string, any>) => boolean) => {
+    for (const end = Date.now() + 8000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const h = await health();
+      if (cond(h)) return h;
+    }
+    throw new Error('condition not met in time');
+  };
+  const behind = await poll((h) => h.writes.unwrittenFlushes >= 2);
+  t.ok(behind.writes.unwrittenFlushes >= 2, `flushes not yet written are counted (${behind.writes.unwrittenFlushes})`);
+  t.equal(behind.writes.lastWrittenFlush, null);
+  const first = await poll((h) => h.writes.lastWrittenFlush !== null);
+  t.ok(first.writes.lastWrittenFlush >= Math.floor(Date.now() / 1000) - 5, 'the newest flush written is recent');
+  t.ok(first.writes.lastWriteMs >= 2000, `the last write took as long as the store did (${first.writes.lastWriteMs} ms)`);
+  store.delayMs = 0;
+  const after = await poll((h) => h.writes.unwrittenFlushes <= 1 && h.writes.joinedFlushes >= 1 && h.writes.lastWrittenFlush > first.writes.lastWrittenFlush);
+  t.ok(after.writes.joinedFlushes >= 1, 'flushes that waited were written together');
+});
+
 t.test('a port in use fails start() with the reason', async (t) => {
   const blocker = net.createServer();
   blocker.listen(0, '127.0.0.1');
