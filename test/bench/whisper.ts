@@ -7,7 +7,9 @@
 // whisper.py is timed inside one Python process (as the issue's reference figures were). sotto is
 // measured three ways: the public async API (opens the file per call, like whisper.py), the same
 // API with 64 calls in flight, and the store writer's path (sync positioned I/O on cached fds and
-// headers, what the collector uses), in-thread and with worker threads.
+// headers, what the collector uses), in-thread and with worker threads. Fetches are timed through
+// the async API, fetchSync (both open the file per call) and the HTTP reader's path (files kept
+// open with their headers, what /render and /series read through).
 // Environment: BENCH_KEYS (default 100000), BENCH_ROUNDS (default 3 flushes), BENCH_REPEATS
 // (default 3 alternations of whisper.py and sotto, best kept), BENCH_DIR (default os tmp).
 import { execFileSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { create, updateMany, updateManySync, fetch, fetchSync } from '../../lib/whisper/index.js';
+import { MetricReader } from '../../lib/store/reader.js';
 import { StoreFiles } from '../../lib/store/write-files.js';
 import { WhisperWriter } from '../../lib/store/writer.js';
 import { parseStorageRules } from '../../lib/config/storage-rules.js';
@@ -277,6 +280,10 @@ async function benchFetch(): Promise<void> {
   const pyBest: Record<string, number> = {};
   const ourBest: Record<string, number> = {};
   const syncBest: Record<string, number> = {};
+  const readerBest: Record<string, number> = {};
+  // What /render and /series read through: the HTTP reader keeps files open with their headers
+  // (re-checked with a stat once a second), as the writer path keeps its fds.
+  const reader = new MetricReader({ dataDir: root });
   for (let rep = 0; rep < REPEATS; rep++) {
     const py = python(PY_FETCH, { path: file, now, ranges }) as Record<string, number>;
     for (const [name, seconds, reps] of ranges) {
@@ -288,6 +295,10 @@ async function benchFetch(): Promise<void> {
       const syncStarted = performance.now();
       for (let i = 0; i < reps; i++) fetchSync(file, now - seconds, now, now);
       syncBest[name] = Math.min(syncBest[name] ?? Infinity, (performance.now() - syncStarted) / reps);
+      if (reader.fetchNow('fetch', now - seconds, now, now)?.values.length !== r?.values.length) throw new Error(`reader fetch ${name} differs`);
+      const readerStarted = performance.now();
+      for (let i = 0; i < reps; i++) reader.fetchNow('fetch', now - seconds, now, now);
+      readerBest[name] = Math.min(readerBest[name] ?? Infinity, (performance.now() - readerStarted) / reps);
       if (r?.values.length !== py[`${name}_points`]) throw new Error(`fetch ${name}: ${r?.values.length} points, whisper.py ${py[`${name}_points`]}`);
       pyBest[`${name}_points`] = r!.values.length;
     }
@@ -295,7 +306,9 @@ async function benchFetch(): Promise<void> {
   for (const [name] of ranges) {
     line(`${name} (${pyBest[`${name}_points`]} points), fetch`, ourBest[name]!, pyBest[name]!, 'ms', false);
     line(`${name} (${pyBest[`${name}_points`]} points), fetchSync`, syncBest[name]!, pyBest[name]!, 'ms', false);
+    line(`${name} (${pyBest[`${name}_points`]} points), reader path`, readerBest[name]!, pyBest[name]!, 'ms', false);
   }
+  reader.close();
 }
 
 async function benchFlush(): Promise<void> {
