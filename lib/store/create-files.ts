@@ -10,7 +10,6 @@ import { createSync, planCreate, type CreatePlan } from '../whisper/create.js';
 export class FileMaker {
   private rules: StorageRules;
   private plans = new Map<string, CreatePlan>();
-  private readonly knownDirs = new Set<string>();
 
   constructor(
     rules: StorageRules,
@@ -30,11 +29,6 @@ export class FileMaker {
 
   /** Creates `file` for metric `name`; false when someone else created it meanwhile (theirs is used). */
   create(name: string, file: string): boolean {
-    const dir = path.dirname(file);
-    if (!this.knownDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      this.knownDirs.add(dir);
-    }
     const selection = selectStorage(this.rules, name);
     const key = `${selection.schema}\0${selection.aggregation}`;
     let plan = this.plans.get(key);
@@ -47,6 +41,14 @@ export class FileMaker {
       });
       this.plans.set(key, plan);
     }
-    return createSync(file, plan);
+    try {
+      return createSync(file, plan);
+    } catch (err) {
+      // The directory is made when the first file in it is (not remembered per directory: with
+      // 100,000 metrics that would be 100,000 paths kept in memory to save one failed open each).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      return createSync(file, plan);
+    }
   }
 }

@@ -275,16 +275,20 @@ export class StoreFiles {
    */
   private openFile(entry: Entry, report: FilesReport): number {
     let fd: number;
+    let fresh = false;
     try {
       fd = fs.openSync(entry.path, 'r+');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       if (this.maker.create(entry.name, entry.path)) report.created.push(entry.name);
+      fresh = true;
       fd = fs.openSync(entry.path, 'r+');
     }
     try {
       const st = fs.fstatSync(fd);
-      if (entry.run === null || st.ino !== entry.ino || st.size !== entry.size) this.readHeader(entry, fd, st.ino, st.size);
+      // A file that was missing is another file, even when it got the inode number and size of
+      // the one deleted (file systems reuse freed inode numbers at once).
+      if (fresh || entry.run === null || st.ino !== entry.ino || st.size !== entry.size) this.readHeader(entry, fd, st.ino, st.size);
       else if (this.now() >= entry.checkAt) this.checkMetadata(entry, fd);
     } catch (err) {
       fs.closeSync(fd);

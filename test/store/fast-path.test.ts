@@ -169,3 +169,16 @@ t.test('a file replaced by another program while its fd is closed: held-back slo
   // write with the old file's run (base NOW) would land where the new, empty archive never looks.
   t.same(tenSeconds, [6], 'the header of the new file was read before writing to it');
 });
+
+t.test("a metric's directory removed while sotto runs (a user dropping old metrics) is made again at the next write", async (t) => {
+  const dir = scratchDir(t);
+  const files = new StoreFiles({ dataDir: dir, rules: RULES, maxOpenFiles: 0, deferMs: 0 });
+  t.teardown(() => files.close());
+  t.same(files.writeBatch(['stats.gone.sub.count'], [NOW], [5], NOW).errors, []);
+  fs.rmSync(path.join(dir, 'stats/gone'), { recursive: true });
+  const report = files.writeBatch(['stats.gone.sub.count'], [NOW + 10], [6], NOW + 10);
+  t.same(report.errors, [], 'no error');
+  t.same(report.created, ['stats.gone.sub.count'], 'the file was created again');
+  const values = (await fetch(path.join(dir, 'stats/gone/sub/count.wsp'), NOW - 60, NOW + 20, NOW + 20))!.values.filter((v) => v !== null);
+  t.same(values, [6], 'with the new point');
+});
