@@ -102,7 +102,7 @@ class App {
     await this.tree.init();
     // The Requests tab appears once there is tracelog data (or the URL opened it).
     if (this.treeModel.get('tracelog')) this.registerRequestsView();
-    await watchForFirstMetric($('empty'), $('empty-command'), () => this.tree.refresh());
+    await watchForFirstMetric($('empty'), $('empty-command'), $('empty-interval'), () => this.tree.refresh());
   }
 
   /** The shared time range every card draws. */
