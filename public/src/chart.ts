@@ -6,6 +6,7 @@ import { colorFor, isolatedPoints, markerTimes, seriesStats, stepOf, timeExtent,
 import { d3 } from './d3.js';
 import { el, replace } from './dom.js';
 import { formatTicks, formatValue, type Unit } from './format.js';
+import { axisTimeLabel, formatDateTime } from './time.js';
 
 export interface ChartInput {
   series: PlotSeries[];
@@ -80,7 +81,7 @@ export class Chart {
       .call(d3.axisLeft(y).tickValues(yTicks).tickFormat((_, i) => labels[i] ?? '').tickSize(-w).tickPadding(6))
       .call((a) => a.select('.domain').remove());
     // d3's time scale ticks are in local time: the browser's time zone.
-    const xAxis = d3.axisBottom<Date>(x).ticks(Math.max(2, Math.floor(w / 100))).tickFormat(timeTickFormat(t1 - t0)).tickSizeOuter(0);
+    const xAxis = d3.axisBottom<Date>(x).ticks(Math.max(2, Math.floor(w / 100))).tickFormat((d) => axisTimeLabel(d, t1 - t0)).tickSizeOuter(0);
     g.append('g').attr('class', 'axis x-axis').attr('transform', `translate(0,${h})`).call(xAxis);
 
     const clipId = `chart-clip-${++clipSeq}`;
@@ -110,7 +111,7 @@ export class Chart {
     if (!hasPoints) {
       g.append('text').attr('class', 'no-data').attr('x', w / 2).attr('y', h / 2).attr('text-anchor', 'middle').text(input.series.length ? 'no data in this range' : 'no series');
     }
-    this.svg.setAttribute('aria-label', `${visible.length} series from ${x.domain()[0]!.toLocaleString()} to ${x.domain()[1]!.toLocaleString()}`);
+    this.svg.setAttribute('aria-label', `${visible.length} series from ${formatDateTime(t0)} to ${formatDateTime(t1)}`);
 
     const cross = g.append('line').attr('class', 'crosshair').attr('y1', 0).attr('y2', h).attr('visibility', 'hidden');
     const brush = d3
@@ -164,31 +165,12 @@ export class Chart {
         ? null
         : el('div', { class: 'tip-row' }, swatch(colors[i]!), el('span', { class: 'tip-name' }, hit.name), el('span', { class: 'tip-value' }, formatValue(hit.value, unit))),
     );
-    replace(this.tip, el('div', { class: 'tip-time' }, new Date(time * 1000).toLocaleString()), ...rows);
+    replace(this.tip, el('div', { class: 'tip-time' }, formatDateTime(time)), ...rows);
     this.tip.hidden = false;
     const flip = left - MARGIN.left > w / 2;
     this.tip.style.left = flip ? '' : `${left + 12}px`;
     this.tip.style.right = flip ? `${this.element.clientWidth - left + 12}px` : '';
   }
-}
-
-/**
- * Time labels by what a tick marks: times of day as 24-hour `HH:MM` (`HH:MM:SS` within a minute),
- * midnights as the date (`Dec 01`) so a day change shows, and for ranges of months, months and
- * years. (d3's default names the month at every month start, even in a one-hour window.)
- */
-function timeTickFormat(spanSec: number): (d: Date) => string {
-  const hms = d3.timeFormat('%H:%M:%S');
-  const hm = d3.timeFormat('%H:%M');
-  const day = d3.timeFormat('%b %d');
-  const month = d3.timeFormat('%b');
-  const year = d3.timeFormat('%Y');
-  return (d) => {
-    if (d3.timeMinute(d) < d) return hms(d);
-    if (d3.timeDay(d) < d) return hm(d);
-    if (spanSec <= 60 * 86400) return day(d);
-    return d3.timeYear(d) < d ? month(d) : year(d);
-  };
 }
 
 export function swatch(color: string): HTMLElement {

@@ -2,6 +2,7 @@
 // optional author remembered in this browser; list the saved ones; open or delete one.
 import { ApiError, deleteDashboard, listDashboards, saveDashboard, type DashboardSummary } from './api.js';
 import { button, el, replace } from './dom.js';
+import { formatDateTime } from './time.js';
 
 export interface DashboardDialogOptions {
   dialog: HTMLDialogElement;
@@ -65,7 +66,7 @@ export class DashboardDialog {
   }
 
   private item(d: DashboardSummary): HTMLElement {
-    const meta = [d.author ? `by ${d.author}` : '', d.updated ? new Date(d.updated).toLocaleString() : '', d.error ?? ''].filter(Boolean).join(' · ');
+    const meta = [d.author ? `by ${d.author}` : '', d.updated && Number.isFinite(Date.parse(d.updated)) ? formatDateTime(Date.parse(d.updated) / 1000, false) : '', d.error ?? ''].filter(Boolean).join(' · ');
     const open = button(d.name, () => {
       this.opts.dialog.close();
       this.opts.open(d.name);

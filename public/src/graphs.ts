@@ -8,6 +8,7 @@ import { button, el, replace } from './dom.js';
 import { unitOf, type Unit } from './format.js';
 import { takePrefetched } from './prefetch.js';
 import type { GraphState } from './state.js';
+import { formatClock } from './time.js';
 
 export interface GraphContext {
   /** The shared time range: graphite expressions plus the resolved domain (null if unknown). */
@@ -168,7 +169,7 @@ export class GraphCard {
       () => {
         this.liveUpdates++;
         this.element.dataset.liveUpdates = String(this.liveUpdates);
-        this.liveStatus.textContent = `live · ${new Date().toLocaleTimeString()}`;
+        this.liveStatus.textContent = `live · ${formatClock(Date.now() / 1000)}`;
         this.refreshSoon();
       },
       () => {

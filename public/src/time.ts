@@ -94,11 +94,41 @@ export function absoluteRange(startSec: number, endSec: number): { from: string;
   return { from: String(start), until: String(end) };
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+// One clock style for every time the page shows (axis, crosshair, header, live stamp,
+// dashboards, server status): 24-hour, in the browser's time zone, whatever the locale's habit.
+
+/** `14:05:30` (`14:05` without seconds): the browser's time zone, 24-hour. */
+export function formatClock(epochSec: number, seconds = true): string {
+  const d = new Date(epochSec * 1000);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? `:${pad(d.getSeconds())}` : ''}`;
+}
+
+/** `2025-01-01 14:05:30` (without seconds: `2025-01-01 14:05`): the browser's time zone, 24-hour. */
+export function formatDateTime(epochSec: number, seconds = true): string {
+  const d = new Date(epochSec * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(epochSec, seconds)}`;
+}
+
+/**
+ * An x-axis label by what the tick marks (`tick`: local time): a time of day as `HH:MM`
+ * (`HH:MM:SS` within a minute), a midnight as its date (`Dec 01`) so a day change shows, and
+ * for spans over 60 days, months (`Feb`) and years (`2025`). (d3's default names the month at
+ * every month start, even in a one-hour window.)
+ */
+export function axisTimeLabel(tick: Date, spanSec: number): string {
+  const sec = tick.getTime() / 1000;
+  if (tick.getSeconds() !== 0 || tick.getMilliseconds() !== 0) return formatClock(sec);
+  if (tick.getHours() !== 0 || tick.getMinutes() !== 0) return formatClock(sec, false);
+  if (spanSec <= 60 * 86400) return `${MONTHS[tick.getMonth()]} ${pad(tick.getDate())}`;
+  return tick.getMonth() !== 0 || tick.getDate() !== 1 ? MONTHS[tick.getMonth()]! : String(tick.getFullYear());
+}
+
 /** `<input type="datetime-local">` value for epoch seconds, in the browser's time zone. */
 export function toLocalInput(epochSec: number): string {
-  const d = new Date(epochSec * 1000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  return formatDateTime(epochSec, false).replace(' ', 'T');
 }
 
 /** Epoch seconds from a `datetime-local` value (local time zone); null when empty or invalid. */
@@ -120,6 +150,5 @@ export function describeRange(from: string, until: string, nowSec: number): stri
   }
   const range = resolveRange(from, until, nowSec);
   if (!range) return `${from} → ${until}`;
-  const fmt = (s: number) => toLocalInput(s).replace('T', ' ');
-  return `${fmt(range.start)} → ${fmt(range.end)}`;
+  return `${formatDateTime(range.start, false)} → ${formatDateTime(range.end, false)}`;
 }

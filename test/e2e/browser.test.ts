@@ -86,8 +86,14 @@ if (env) {
     const plot = await w.page.locator('.graph-card .brush .overlay').boundingBox();
     await w.page.mouse.move(plot!.x + Number(first[1]), plot!.y + Number(first[2]));
     await w.page.waitForSelector('.chart-tip:not([hidden])');
-    const expectedTime = new Date((T0 + STEP) * 1000).toLocaleString('en-US', { timeZone: TZ });
-    t.equal(await w.page.locator('.chart-tip .tip-time').textContent(), expectedTime, `crosshair time in ${TZ}`);
+    // The same 24-hour clock as the axis (the en-US locale's habit would be 12-hour with AM/PM).
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: TZ, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date((T0 + STEP) * 1000)).map((x) => [x.type, x.value]));
+    const expectedTime = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+    t.equal(await w.page.locator('.chart-tip .tip-time').textContent(), expectedTime, `crosshair time in ${TZ}, 24-hour`);
+    const ticks = await w.page.locator('.graph-card .x-axis .tick text').allTextContents();
+    t.ok(ticks.length >= 2 && ticks.every((l) => /^\d{2}:\d{2}(:\d{2})?$/.test(l)), `axis in the same style: ${ticks.join(', ')}`);
+    t.ok(ticks.includes(`${parts.hour}:${parts.minute}`), `the tick at T0 reads ${parts.hour}:${parts.minute}, as the crosshair does`);
+    t.match(await w.page.locator('.chart-svg').getAttribute('aria-label'), /^\d+ series from \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} to /, 'the chart description too');
     t.same(await w.page.locator('.chart-tip .tip-value').allTextContents(), [formatValue(requestsValue(1))]);
     t.equal(await w.page.locator('.crosshair').getAttribute('visibility'), 'visible');
     clean(t, w);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { absoluteRange, describeRange, endsNow, fromLocalInput, offsetText, parseOffset, resolveRange, resolveTime, toLocalInput, zoomOut } from '../../public/src/time.js';
+import { absoluteRange, axisTimeLabel, describeRange, endsNow, formatClock, formatDateTime, fromLocalInput, offsetText, parseOffset, resolveRange, resolveTime, toLocalInput, zoomOut } from '../../public/src/time.js';
 
 const NOW = 1_735_689_600; // 2025-01-01T00:00:00Z
 
@@ -73,4 +73,29 @@ t.test('the header describes the range', async (t) => {
   process.env.TZ = 'UTC';
   t.equal(describeRange(String(NOW - 3600), String(NOW), NOW), '2024-12-31 23:00 → 2025-01-01 00:00');
   t.equal(describeRange('midnight', 'noon', NOW), 'midnight → noon');
+});
+
+t.test('every time on the page is in one 24-hour style: axis ticks, crosshair, live stamp', async (t) => {
+  const saved = process.env.TZ;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  });
+  process.env.TZ = 'America/New_York';
+  const afternoon = Date.UTC(2025, 0, 1, 20, 4, 5) / 1000; // 15:04:05 in New York
+  t.equal(formatClock(afternoon), '15:04:05', 'no AM/PM');
+  t.equal(formatClock(afternoon, false), '15:04');
+  t.equal(formatDateTime(afternoon), '2025-01-01 15:04:05');
+  t.equal(formatDateTime(afternoon, false), '2025-01-01 15:04');
+  t.equal(formatDateTime(NOW), '2024-12-31 19:00:00');
+  t.equal(formatClock(Date.UTC(2025, 0, 1, 5, 0, 0) / 1000), '00:00:00', 'midnight is 00, not 12');
+  const local = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) => new Date(y, mo, d, h, mi, s);
+  const hour = 3600;
+  t.equal(axisTimeLabel(local(2025, 0, 1, 15, 4), hour), '15:04', 'a time of day: as the crosshair writes it, without seconds');
+  t.equal(axisTimeLabel(local(2025, 0, 1, 15, 4, 30), 60), '15:04:30', 'within a minute: seconds');
+  t.equal(axisTimeLabel(local(2025, 0, 1, 15, 4), hour).slice(0, 5), formatClock(afternoon).slice(0, 5), 'axis and crosshair agree');
+  t.equal(axisTimeLabel(local(2025, 11, 1), 7 * 86400), 'Dec 01', 'a midnight is its date');
+  t.equal(axisTimeLabel(local(2025, 2, 1), 365 * 86400), 'Mar', 'long spans: months');
+  t.equal(axisTimeLabel(local(2025, 0, 1), 365 * 86400), '2025', 'and years');
+  for (let h = 0; h < 24; h++) t.match(axisTimeLabel(local(2025, 5, 1, h, 30), 86400), /^\d{2}:30$/, `hour ${h}`);
 });
