@@ -12,7 +12,7 @@
 import fs from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { metricNameProblem, WHISPER_SUFFIX } from './paths.js';
+import { metricNameProblem, storedName, WHISPER_SUFFIX } from './paths.js';
 import { LimitError } from '../render/errors.js';
 import { componentMatcher, DEFAULT_GLOB_LIMITS, type GlobLimits, matches, patternComponents } from './glob.js';
 
@@ -204,7 +204,8 @@ export class MetricIndex {
 
   /** Records names just written by the collector (their files exist now). */
   notifyWritten(names: Iterable<string>): void {
-    for (const name of names) {
+    for (const written of names) {
+      const name = storedName(written);
       if (metricNameProblem(name) !== null) continue;
       const parts = name.split('.');
       let node = this.root;

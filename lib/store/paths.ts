@@ -57,6 +57,18 @@ export function metricNameProblem(name: string): string | null {
   return null;
 }
 
+/**
+ * The name a metric is stored under, as carbon stores it: carbon turns the dots into slashes and
+ * strips leading ones, so `a..b` lands in a/b.wsp (the file of `a.b`) and `.a.b` in a/b.wsp too.
+ * Trailing dots are dropped as well (carbon would write a hidden `.wsp` that no finder shows).
+ * A name that cannot be stored either way comes back as given, so its error names what was sent.
+ */
+export function storedName(name: string): string {
+  if (name.indexOf('..') === -1 && name.charCodeAt(0) !== 46 && name.charCodeAt(name.length - 1) !== 46) return name;
+  const collapsed = name.split('.').filter((c) => c !== '').join('.');
+  return metricNameProblem(collapsed) === null ? collapsed : name;
+}
+
 /** Throws InvalidMetricName unless `name` is a valid metric name. */
 export function validateMetricName(name: string): void {
   const problem = metricNameProblem(name);

@@ -11,7 +11,7 @@
 // `revalidateMs`: the path is stat()ed and the metadata re-read, and what was cached dropped.
 import fs from 'node:fs';
 import path from 'node:path';
-import { metricPath } from './paths.js';
+import { metricPath, storedName } from './paths.js';
 import { FileMaker } from './create-files.js';
 import type { StorageRules } from '../config/storage-rules.js';
 import { readHeaderSync } from '../whisper/file-sync.js';
@@ -227,6 +227,13 @@ export class StoreFiles {
   private newEntry(received: string): Entry {
     // A name split out of a batch message shares its memory: kept, it would keep the message alive.
     const name = ownString(received);
+    const stored = storedName(name);
+    if (stored !== name) {
+      // `a..b` is written as `a.b` (carbon's file for it): one entry for the file, known by both names
+      const entry = this.entries.get(stored) ?? this.newEntry(stored);
+      this.entries.set(name, entry);
+      return entry;
+    }
     const entry: Entry = { name, path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0, deadline: -1, first: -1, more: null };
     this.entries.set(name, entry);
     return entry;

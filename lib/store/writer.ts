@@ -15,6 +15,7 @@ import type { MetricPoint } from '../types.js';
 import type { StorageRules } from '../config/storage-rules.js';
 import { StoreFiles, type FilesReport, type StoreFilesOptions } from './write-files.js';
 import type { FromWorker, ToWorker, WorkerInit } from './write-worker.js';
+import { storedName } from './paths.js';
 
 /**
  * How many Whisper files to keep open between flushes when not configured: three quarters of what
@@ -112,8 +113,10 @@ function pack(c: WriteColumns, start: number, end: number, shards: number, repor
       report.errors.push({ name: String(name), message: `invalid metric name ${JSON.stringify(name)}: contains a control character` });
       continue;
     }
-    const part = parts[shards > 1 ? shardOf(name, shards) : 0]!;
-    part.names.push(name);
+    // `a..b` and `a.b` are one file: one worker must own both (and know them as one metric).
+    const stored = storedName(name);
+    const part = parts[shards > 1 ? shardOf(stored, shards) : 0]!;
+    part.names.push(stored);
     part.timestamps[part.n] = c.timestamps[i]!;
     part.values[part.n] = c.values[i]!;
     part.n++;

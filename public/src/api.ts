@@ -27,14 +27,32 @@ async function errorMessage(res: Response): Promise<string> {
   return plain ? plain.slice(0, 500) : `${res.status} ${res.statusText}`;
 }
 
+type OutcomeListener = (answered: boolean) => void;
+const outcomeListeners = new Set<OutcomeListener>();
+
+/**
+ * Tells `listener` how every request went: answered (any status below 500) or not (refused,
+ * network error, 5xx). The page's server status (serverStatus.ts) listens. Returns the unsubscribe.
+ */
+export function onRequestOutcome(listener: OutcomeListener): () => void {
+  outcomeListeners.add(listener);
+  return () => outcomeListeners.delete(listener);
+}
+
+function reportOutcome(answered: boolean): void {
+  for (const l of outcomeListeners) l(answered);
+}
+
 async function request(url: string, init: RequestInit = {}): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, { cache: 'no-store', ...init });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
+    reportOutcome(false);
     throw new ApiError(0, `cannot reach the sotto server (${(err as Error).message})`);
   }
+  reportOutcome(res.status < 500);
   if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
   if (res.status === 204) return null;
   return res.json();
@@ -146,7 +164,10 @@ export function watch(targets: readonly string[], onFlush: () => void, onGone: (
   // the page refetches instead of splicing points in, so consolidation and functions stay right.
   const handler = () => onFlush();
   for (const type of ['points', 'message']) source.addEventListener(type, handler);
+  source.onopen = () => reportOutcome(true);
   source.onerror = () => {
+    // A dropped stream may mean sotto went away: the server status checks /api/health.
+    reportOutcome(false);
     // EventSource reconnects by itself after a dropped connection; CLOSED means it gave up.
     if (source.readyState === EventSource.CLOSED) onGone();
   };

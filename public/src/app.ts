@@ -7,6 +7,7 @@ import { watchForFirstMetric } from './emptyState.js';
 import { button, el, isTyping, replace } from './dom.js';
 import { GraphCard, type GraphContext } from './graphs.js';
 import { SearchBox } from './search.js';
+import { ServerStatus } from './serverStatus.js';
 import { requestsGlobFor } from './requests.js';
 import { RequestsView } from './requestsView.js';
 import { dashboardState, emptyGraph, normalizeState, stateFromQuery, stateToQuery, type GraphState, type PageState, type RequestsState } from './state.js';
@@ -89,6 +90,7 @@ class App {
       this.state.view = id === 'requests' ? 'requests' : 'graphs';
       this.commit(true);
     });
+    new ServerStatus({ element: $('server-status'), recovered: () => this.recovered() }).start();
     this.wireControls();
     window.addEventListener('popstate', () => {
       this.state = stateFromQuery(location.search);
@@ -103,6 +105,13 @@ class App {
     // The Requests tab appears once there is tracelog data (or the URL opened it).
     if (this.treeModel.get('tracelog')) this.registerRequestsView();
     await watchForFirstMetric($('empty'), $('empty-command'), $('empty-interval'), () => this.tree.refresh());
+  }
+
+  /** sotto answers again after an outage: retry the tree branches and graphs that failed meanwhile. */
+  private recovered(): void {
+    void this.tree.retryFailed();
+    for (const card of this.cards.values()) card.retryIfFailed();
+    if (this.state.view === 'requests') this.requests.render();
   }
 
   /** The shared time range every card draws. */

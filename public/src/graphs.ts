@@ -53,6 +53,8 @@ export class GraphCard {
   private watchKey = '';
   private poll = 0;
   private pending = 0;
+  /** The last load could not reach sotto for some target (retried when it answers again). */
+  private unreachable = false;
 
   constructor(
     readonly graph: GraphState,
@@ -124,6 +126,7 @@ export class GraphCard {
     this.element.classList.remove('loading');
     const series: PlotSeries[] = [];
     const problems: HTMLElement[] = [];
+    this.unreachable = results.some((r) => r.status === 'rejected' && (r.reason as ApiError).status !== undefined && ((r.reason as ApiError).status === 0 || (r.reason as ApiError).status >= 500));
     results.forEach((r, i) => {
       const target = this.graph.targets[i]!;
       if (r.status === 'rejected') problems.push(el('p', {}, el('code', {}, target), `: ${(r.reason as ApiError).message}`));
@@ -133,6 +136,11 @@ export class GraphCard {
     this.series = series;
     replace(this.errors, ...problems);
     this.draw();
+  }
+
+  /** Loads again if the last load could not reach sotto. */
+  retryIfFailed(): void {
+    if (this.unreachable) void this.load();
   }
 
   /** Redraws from the data already fetched (legend toggles, resize). */

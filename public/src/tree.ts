@@ -207,10 +207,16 @@ export class TreeView {
     if (i >= 0 && rows[i]) this.setActive(rows[i]!.path);
   }
 
-  /** Opens or closes a branch, fetching its children the first time. */
+  /** Opens or closes a branch, fetching its children the first time; a branch that failed to load is retried. */
   async toggle(path: string): Promise<void> {
     const node = this.opts.model.get(path);
     if (!node || node.isLeaf) return;
+    if (node.error && !node.loading) {
+      await this.load(node);
+      this.opts.model.setExpanded(path, true);
+      this.render();
+      return;
+    }
     if (node.expanded) {
       this.opts.model.setExpanded(path, false);
       this.render();
@@ -230,6 +236,13 @@ export class TreeView {
       this.opts.model.setLoading(node.path, false, (err as Error).message);
     }
     this.schedule();
+  }
+
+  /** Loads again the branches in view (and the top level) whose loading failed: sotto answers again. */
+  async retryFailed(): Promise<void> {
+    const failed = [this.opts.model.root, ...this.opts.model.rows()].filter((n) => !n.isLeaf && n.error && !n.loading);
+    await Promise.all(failed.map((n) => this.load(n)));
+    this.render();
   }
 
   /** Re-fetches the loaded branches (after new metrics arrived), keeping what is open. */

@@ -84,6 +84,8 @@ t.test('the index finds what is on disk, hears about our writes, and notices oth
 
   reader.notifyWritten(['new.metric.one']);
   t.same(await names('new.*.*'), ['new.metric.one'], 'a name announced by the collector is found at once');
+  reader.notifyWritten(['new..metric.two', '.new.metric.one']);
+  t.same(await names('new.*.*'), ['new.metric.one', 'new.metric.two'], 'as the name it is stored under (empty components dropped, as carbon does)');
 
   await mk('a.b.e');
   t.same(await names('a.b.e'), ['a.b.e'], 'an exact name written by someone else is found at once');
@@ -95,7 +97,7 @@ t.test('the index finds what is on disk, hears about our writes, and notices oth
   fs.rmSync(path.join(dir, 'a', 'x'), { recursive: true });
   clock += 1001;
   t.same(await names('a.*.*'), ['a.b.d', 'a.b.e', 'a.b.f', 'a.link.m'], 'removed files and directories disappear');
-  t.same(await reader.index.allLeaves(), ['a.b.d', 'a.b.e', 'a.b.f', 'a.link.m', 'a.x', 'new.metric.one']);
+  t.same(await reader.index.allLeaves(), ['a.b.d', 'a.b.e', 'a.b.f', 'a.link.m', 'a.x', 'new.metric.one', 'new.metric.two']);
   t.same(
     (await reader.index.children('a'))!.map((n) => n.name).sort(),
     ['b', 'link', 'x'],

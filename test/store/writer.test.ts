@@ -63,17 +63,16 @@ for (const workers of [0, 2]) {
     fs.writeFileSync(path.join(data, 'broken/empty.wsp'), '');
     const report = await writer.write([
       { name: '../../escape', value: 1, timestamp: NOW },
-      { name: 'a..b', value: 1, timestamp: NOW },
+      { name: 'a..', value: 1, timestamp: NOW },
       { name: 'x/y', value: 1, timestamp: NOW },
       { name: 'line\nbreak', value: 1, timestamp: NOW },
       { name: 'broken.empty', value: 1, timestamp: NOW },
       { name: 'good.one', value: 1, timestamp: NOW },
       { name: 'bad.timestamp', value: 1, timestamp: NaN },
     ], NOW);
-    t.same(report.created, ['good.one']);
+    t.same(report.created, ['a', 'good.one']);
     const errs = Object.fromEntries(report.errors.map((e) => [e.name, e.message]));
     t.match(errs['../../escape'], /invalid metric name/);
-    t.match(errs['a..b'], /'\.\.'/);
     t.match(errs['x/y'], /'\/'/);
     t.match(errs['line\nbreak'], /control character/);
     t.match(errs['broken.empty'], /Unable to read header: the file is empty \(.*broken\/empty\.wsp\)/);
@@ -82,6 +81,31 @@ for (const workers of [0, 2]) {
     t.ok(fs.existsSync(path.join(data, 'good/one.wsp')));
     t.same(fs.readdirSync(dir), ['data'], 'nothing was written outside the data directory');
     t.equal(fs.statSync(path.join(data, 'broken/empty.wsp')).size, 0, 'the broken file is left as it was');
+  });
+}
+
+for (const workers of [0, 2]) {
+  t.test(`workers=${workers}: names with empty components are stored where carbon stores them`, async (t) => {
+    const dir = scratchDir(t);
+    const data = path.join(dir, 'data');
+    const writer = new WhisperWriter({ dataDir: data, rules: RULES, workers });
+    t.teardown(() => writer.close());
+    // carbon: metric.replace('.', '/').lstrip('/') + '.wsp', so `a..b` is the file of `a.b`
+    const report = await writer.write([
+      { name: 'app..hits', value: 1, timestamp: NOW - 30 },
+      { name: 'app.hits', value: 2, timestamp: NOW - 20 },
+      { name: '.lead.x', value: 3, timestamp: NOW },
+      { name: 'trail.y.', value: 4, timestamp: NOW },
+      { name: '...', value: 5, timestamp: NOW },
+    ], NOW);
+    t.same(report.errors.map((e) => e.name), ['...'], 'only a name of nothing but dots is refused');
+    t.same(report.created.sort(), ['app.hits', 'lead.x', 'trail.y']);
+    await writer.close();
+    const got = (f: string) => fetch(path.join(data, f), NOW - 180, NOW, NOW).then((r) => r!.values.filter((v) => v !== null));
+    t.same(await got('app/hits.wsp'), [1, 2], 'app..hits and app.hits share one file, both points kept');
+    t.same(await got('lead/x.wsp'), [3]);
+    t.same(await got('trail/y.wsp'), [4]);
+    t.same(walk(data).map((f) => path.relative(data, f)).sort(), ['app/hits.wsp', 'lead/x.wsp', 'trail/y.wsp'], 'no other file');
   });
 }
 
