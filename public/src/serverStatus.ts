@@ -12,7 +12,7 @@ import { formatDateTime } from './time.js';
 export const UP_POLL_MS = 10_000;
 export const DOWN_FIRST_MS = 5_000;
 export const DOWN_MAX_MS = 30_000;
-/** Failed requests while up trigger a health check at most this often. */
+/** Failed requests while up trigger a health check at most this often (a scheduled poll aside). */
 const SUSPECT_GAP_MS = 2_000;
 
 /** The wait before the next health check while the server is down: 5 s, 10 s, 20 s, 30 s, 30 s… */
@@ -47,6 +47,8 @@ export class ServerStatus {
   private timer = 0;
   private checking = false;
   private lastCheck = 0;
+  /** When a failed request last triggered a check (a target that keeps failing with 500 must not spin). */
+  private lastSuspect = 0;
   private downDelay: number | null = null;
   private behind: { text: string; title: string } | null = null;
 
@@ -65,7 +67,10 @@ export class ServerStatus {
   private observed(answered: boolean): void {
     if (this.checking) return; // the check's own request, or one racing it: the check decides
     if (answered && !this.up) void this.check();
-    else if (!answered && this.up && Date.now() - this.lastCheck > SUSPECT_GAP_MS) void this.check();
+    else if (!answered && this.up && Date.now() - this.lastSuspect > SUSPECT_GAP_MS) {
+      this.lastSuspect = Date.now();
+      void this.check();
+    }
   }
 
   private async check(): Promise<void> {
