@@ -18,6 +18,14 @@ function viewKind(path: string, isLeaf: boolean, childNames: string[] | null): V
 
 export const ROW_HEIGHT = 28;
 const OVERSCAN = 8;
+/** Indent per level, and the deepest level indented: deeper rows stay there and show their level. */
+export const INDENT_PX = 14;
+export const MAX_INDENT_DEPTH = 6;
+
+/** Left padding of a row at `depth` (0 = top level): grows to MAX_INDENT_DEPTH, then stays. */
+export function rowIndent(depth: number): number {
+  return 6 + Math.min(depth, MAX_INDENT_DEPTH) * INDENT_PX;
+}
 
 export interface TreeViewOptions {
   /** The scrolling element (role=tree). */
@@ -124,6 +132,8 @@ export class TreeView {
         'data-path': node.path,
         title: node.path,
       },
+      // Past the capped indent the level is written out (aria-level already tells assistive tech).
+      node.depth > MAX_INDENT_DEPTH ? el('span', { class: 'depth', 'aria-hidden': 'true', title: `level ${node.depth + 1}` }, `${node.depth + 1}›`) : null,
       el('span', { class: 'twisty', 'aria-hidden': 'true' }, node.isLeaf ? '' : node.loading ? '…' : node.expanded ? '▾' : '▸'),
       el('span', { class: 'icon', 'aria-hidden': 'true' }, node.isLeaf ? '●' : ''),
       el('span', { class: 'name' }, node.name),
@@ -133,7 +143,7 @@ export class TreeView {
       node.isLeaf ? el('button', { type: 'button', class: 'row-action new-graph', tabindex: -1, 'aria-label': `plot ${node.path} in a new graph`, title: 'plot in a new graph' }, '+') : null,
     );
     row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
-    row.style.paddingLeft = `${6 + node.depth * 14}px`;
+    row.style.paddingLeft = `${rowIndent(node.depth)}px`;
     return row;
   }
 
