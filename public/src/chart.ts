@@ -2,7 +2,7 @@
 // ticks, a line per series with gaps left as gaps (and a dot for a lone point between gaps),
 // brush to zoom in, double-click to zoom out, and a crosshair listing every series' value.
 // Series marked drawAsInfinite (e.g. restarts) are vertical lines where their value is > 0.
-import { colorFor, isolatedPoints, markerTimes, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from './chartModel.js';
+import { isolatedPoints, legendSlice, markerTimes, seriesStats, stepOf, styleFor, swatchBackground, timeExtent, valuesAt, yExtent, type PlotSeries, type SeriesStyle } from './chartModel.js';
 import { d3 } from './d3.js';
 import { el, replace } from './dom.js';
 import { formatTicks, formatValue, type Unit } from './format.js';
@@ -94,17 +94,18 @@ export class Chart {
       .x((d) => px(d[0]))
       .y((d) => y(d[1] as number));
     for (const { s, i } of visible) {
+      const style = styleFor(i);
       if (s.marker) {
         // drawAsInfinite: a vertical line over the whole plot wherever the value is > 0.
         for (const t of markerTimes(s.points)) {
-          plot.append('line').attr('class', 'series-marker').attr('data-series', s.name).attr('stroke', colorFor(i)).attr('x1', px(t)).attr('x2', px(t)).attr('y1', 0).attr('y2', h);
+          plot.append('line').attr('class', 'series-marker').attr('data-series', s.name).attr('stroke', style.color).attr('x1', px(t)).attr('x2', px(t)).attr('y1', 0).attr('y2', h);
         }
         continue;
       }
-      plot.append('path').attr('class', 'series-line').attr('data-series', s.name).attr('stroke', colorFor(i)).attr('d', line(s.points) ?? '');
+      plot.append('path').attr('class', 'series-line').attr('data-series', s.name).attr('stroke', style.color).attr('stroke-dasharray', style.dash || null).attr('d', line(s.points) ?? '');
       for (const k of isolatedPoints(s.points)) {
         const [t, v] = s.points[k]!;
-        plot.append('circle').attr('class', 'series-dot').attr('data-series', s.name).attr('fill', colorFor(i)).attr('r', 2.5).attr('cx', px(t)).attr('cy', y(v as number));
+        plot.append('circle').attr('class', 'series-dot').attr('data-series', s.name).attr('fill', style.color).attr('r', 2.5).attr('cx', px(t)).attr('cy', y(v as number));
       }
     }
     const hasPoints = visible.some(({ s }) => s.points.some((p) => p[1] !== null));
@@ -137,7 +138,7 @@ export class Chart {
       this.events.onZoomOut();
     });
     const series = visible.map((v) => v.s);
-    const colors = visible.map((v) => colorFor(v.i));
+    const styles = visible.map((v) => styleFor(v.i));
     const step = Math.max(...series.map((s) => stepOf(s.points)), 1);
     brushLayer
       .on('pointermove', (ev: PointerEvent) => {
@@ -151,7 +152,7 @@ export class Chart {
           return;
         }
         cross.attr('x1', px(first.time)).attr('x2', px(first.time)).attr('visibility', 'visible');
-        this.showTip(first.time, hits, colors, input.unit, MARGIN.left + px(first.time), w);
+        this.showTip(first.time, hits, styles, input.unit, MARGIN.left + px(first.time), w);
       })
       .on('pointerleave', () => {
         cross.attr('visibility', 'hidden');
@@ -159,13 +160,14 @@ export class Chart {
       });
   }
 
-  private showTip(time: number, hits: ReturnType<typeof valuesAt>, colors: string[], unit: Unit, left: number, w: number): void {
-    const rows = hits.map((hit, i) =>
-      hit === null
-        ? null
-        : el('div', { class: 'tip-row' }, swatch(colors[i]!), el('span', { class: 'tip-name' }, hit.name), el('span', { class: 'tip-value' }, formatValue(hit.value, unit))),
-    );
-    replace(this.tip, el('div', { class: 'tip-time' }, formatDateTime(time)), ...rows);
+  private showTip(time: number, hits: ReturnType<typeof valuesAt>, styles: SeriesStyle[], unit: Unit, left: number, w: number): void {
+    const present = hits.flatMap((hit, i) => (hit === null ? [] : [{ hit, style: styles[i]! }]));
+    // As many rows as the legend shows at first: a tooltip of 150 rows would cover the page.
+    const { shown, more } = legendSlice(present.length, false);
+    const rows = present
+      .slice(0, shown)
+      .map(({ hit, style }) => el('div', { class: 'tip-row' }, swatch(style), el('span', { class: 'tip-name' }, hit.name), el('span', { class: 'tip-value' }, formatValue(hit.value, unit))));
+    replace(this.tip, el('div', { class: 'tip-time' }, formatDateTime(time)), ...rows, more ? el('div', { class: 'tip-more' }, `+${more} more`) : null);
     this.tip.hidden = false;
     const flip = left - MARGIN.left > w / 2;
     this.tip.style.left = flip ? '' : `${left + 12}px`;
@@ -173,19 +175,23 @@ export class Chart {
   }
 }
 
-export function swatch(color: string): HTMLElement {
-  const s = el('span', { class: 'swatch', 'aria-hidden': 'true' });
-  s.style.background = color;
+/** A sample of a series' colour (and, past the tenth series, its dash pattern). */
+export function swatch(style: SeriesStyle): HTMLElement {
+  const s = el('span', { class: style.dash ? 'swatch dashed' : 'swatch', 'aria-hidden': 'true' });
+  s.style.background = swatchBackground(style);
   return s;
 }
 
-/** The legend: one toggle per series (Enter/Space or click hides it) with current, min, max, avg (markers: their count). */
-export function renderLegend(table: HTMLTableElement, series: PlotSeries[], hidden: ReadonlySet<string>, unit: Unit, onToggle: (name: string) => void): void {
+/**
+ * The legend: one toggle per series (Enter/Space or click hides it) with current, min, max, avg
+ * (markers: their count), for the first `shown` series (the caller offers the rest).
+ */
+export function renderLegend(table: HTMLTableElement, series: PlotSeries[], hidden: ReadonlySet<string>, unit: Unit, onToggle: (name: string) => void, shown = series.length): void {
   const head = el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'series'), ...['current', 'min', 'max', 'avg'].map((h) => el('th', { scope: 'col', class: 'num' }, h))));
   const body = el('tbody');
-  series.forEach((s, i) => {
+  series.slice(0, shown).forEach((s, i) => {
     const on = !hidden.has(s.name);
-    const toggle = el('button', { type: 'button', class: 'legend-toggle', 'aria-pressed': String(on), title: `${on ? 'hide' : 'show'} ${s.name}` }, swatch(colorFor(i)), el('span', { class: 'legend-name' }, s.name));
+    const toggle = el('button', { type: 'button', class: 'legend-toggle', 'aria-pressed': String(on), title: `${on ? 'hide' : 'show'} ${s.name}` }, swatch(styleFor(i)), el('span', { class: 'legend-name' }, s.name));
     toggle.addEventListener('click', () => onToggle(s.name));
     const st = seriesStats(s.points);
     // A marker series (drawAsInfinite) has no values to read, only the lines it draws.

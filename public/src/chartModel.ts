@@ -160,3 +160,44 @@ export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '
 export function colorFor(index: number): string {
   return PALETTE[index % PALETTE.length]!;
 }
+
+/**
+ * Dash patterns (SVG stroke-dasharray) for each round of the palette: the first ten series are
+ * solid, the next ten dashed, then dotted, … so 50 series look different before any repeats.
+ */
+export const DASHES = ['', '7 3', '2 3', '10 3 2 3', '1 5'];
+
+export interface SeriesStyle {
+  color: string;
+  /** stroke-dasharray; '' for a solid line. */
+  dash: string;
+}
+
+/** Colour and dash per series by position (stable when others are hidden). */
+export function styleFor(index: number): SeriesStyle {
+  return { color: colorFor(index), dash: DASHES[Math.floor(index / PALETTE.length) % DASHES.length]! };
+}
+
+/** A CSS background drawing `style` as a short horizontal line sample (legend and tooltip swatches). */
+export function swatchBackground(style: SeriesStyle): string {
+  const parts = style.dash.split(/[\s,]+/).filter(Boolean).map(Number);
+  if (parts.length === 0 || parts.some((n) => !Number.isFinite(n) || n < 0)) return style.color;
+  const stops: string[] = [];
+  let at = 0;
+  parts.forEach((len, k) => {
+    const color = k % 2 === 0 ? style.color : 'transparent';
+    stops.push(`${color} ${at}px ${at + len}px`);
+    at += len;
+  });
+  return `repeating-linear-gradient(90deg, ${stops.join(', ')})`;
+}
+
+/** How many legend entries show before "+N more". */
+export const LEGEND_LIMIT = 20;
+
+/** The legend entries to show and the count left out (`expanded`: all of them). */
+export function legendSlice(count: number, expanded: boolean, limit = LEGEND_LIMIT): { shown: number; more: number } {
+  // "+1 more" would take the room of the one entry it hides: show it instead.
+  if (expanded || count <= limit + 1) return { shown: count, more: 0 };
+  return { shown: limit, more: count - limit };
+}

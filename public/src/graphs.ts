@@ -3,7 +3,7 @@
 // target that caused it) and, for a range ending now, refreshes after each flush via /stream.
 import { render, watch, type ApiError } from './api.js';
 import { Chart, renderLegend } from './chart.js';
-import type { PlotSeries } from './chartModel.js';
+import { LEGEND_LIMIT, legendSlice, type PlotSeries } from './chartModel.js';
 import { button, el, replace } from './dom.js';
 import { unitOf, type Unit } from './format.js';
 import { takePrefetched } from './prefetch.js';
@@ -44,6 +44,11 @@ export class GraphCard {
   private readonly targetList = el('ul', { class: 'targets', 'aria-label': 'targets' });
   private readonly errors = el('div', { class: 'graph-error', role: 'alert' });
   private readonly legend = el('table', { class: 'legend' });
+  /** The legend's box: scrolls when a long legend is expanded, so the card keeps a bounded height. */
+  private readonly legendBox = el('div', { class: 'legend-box' }, this.legend);
+  private readonly legendMore = el('button', { type: 'button', class: 'legend-more', hidden: true });
+  /** All legend entries shown (past the first LEGEND_LIMIT). Not in the URL: a view detail. */
+  private legendExpanded = false;
   private readonly upButton: HTMLButtonElement;
   private readonly downButton: HTMLButtonElement;
   private series: PlotSeries[] = [];
@@ -67,7 +72,11 @@ export class GraphCard {
     const remove = button('×', () => ctx.remove(this), { class: 'icon-button', 'aria-label': 'remove graph', title: 'remove graph' });
     const tools = options.fixed ? null : el('span', { class: 'graph-tools' }, this.upButton, this.downButton, remove);
     const header = el('header', { class: 'graph-header' }, this.title, this.status, this.liveStatus, tools);
-    this.element = el('section', { class: 'graph-card' }, header, this.targetList, this.errors, this.chart.element, this.legend);
+    this.element = el('section', { class: 'graph-card' }, header, this.targetList, this.errors, this.chart.element, this.legendBox, this.legendMore);
+    this.legendMore.addEventListener('click', () => {
+      this.legendExpanded = !this.legendExpanded;
+      this.draw();
+    });
     this.element.addEventListener('pointerdown', () => ctx.activate(this));
     this.element.addEventListener('focusin', () => ctx.activate(this));
   }
@@ -149,14 +158,27 @@ export class GraphCard {
     // From the targets, not the series names: an alias or aliasByNode drops the path.
     const unit = this.options.unit ?? commonUnit(this.graph.targets);
     this.chart.update({ series: this.series, hidden, domain: this.ctx.range().domain, unit });
-    renderLegend(this.legend, this.series, hidden, unit, (name) => {
-      const h = new Set(this.graph.hidden);
-      if (h.has(name)) h.delete(name);
-      else h.add(name);
-      this.graph.hidden = [...h];
-      this.draw();
-      this.ctx.changed(false);
-    });
+    const { shown, more } = legendSlice(this.series.length, this.legendExpanded);
+    renderLegend(
+      this.legend,
+      this.series,
+      hidden,
+      unit,
+      (name) => {
+        const h = new Set(this.graph.hidden);
+        if (h.has(name)) h.delete(name);
+        else h.add(name);
+        this.graph.hidden = [...h];
+        this.draw();
+        this.ctx.changed(false);
+      },
+      shown,
+    );
+    const long = legendSlice(this.series.length, false).more > 0;
+    this.legendBox.classList.toggle('expanded', long && this.legendExpanded);
+    this.legendMore.hidden = !long;
+    this.legendMore.textContent = more ? `+${more} more` : 'show fewer';
+    this.legendMore.title = more ? `show all ${this.series.length} series in the legend` : `show the first ${LEGEND_LIMIT} only`;
     if (this.series.some((s) => s.points.some((p) => p[1] !== null))) this.ctx.drawn();
   }
 

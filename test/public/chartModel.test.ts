@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { colorFor, isolatedPoints, markerTimes, nearestIndex, PALETTE, parseRender, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from '../../public/src/chartModel.js';
+import { colorFor, DASHES, isolatedPoints, LEGEND_LIMIT, legendSlice, styleFor, swatchBackground, markerTimes, nearestIndex, PALETTE, parseRender, seriesStats, stepOf, timeExtent, valuesAt, yExtent, type PlotSeries } from '../../public/src/chartModel.js';
 
 // Real answers of graphite-web 1.1.8 (recorded by the oracle's smoke run).
 const SAMPLES = new URL('../../../shared/oracles/graphite-web/samples/', import.meta.url);
@@ -77,6 +77,28 @@ t.test('colours are stable per position and repeat after the palette', async (t)
   t.equal(colorFor(0), PALETTE[0]);
   t.equal(colorFor(PALETTE.length + 1), PALETTE[1]);
   t.equal(new Set(PALETTE).size, PALETTE.length);
+});
+
+t.test('past the palette, series get dash patterns: 50 look different before any repeats', async (t) => {
+  t.same(styleFor(0), { color: PALETTE[0], dash: '' }, 'the first ten are solid');
+  t.same(styleFor(9), { color: PALETTE[9], dash: '' });
+  t.same(styleFor(10), { color: PALETTE[0], dash: DASHES[1] }, 'the eleventh: the first colour, dashed');
+  const keys = Array.from({ length: 150 }, (_, i) => `${styleFor(i).color}|${styleFor(i).dash}`);
+  t.equal(new Set(keys.slice(0, PALETTE.length * DASHES.length)).size, PALETTE.length * DASHES.length);
+  t.equal(new Set(DASHES).size, DASHES.length);
+  t.equal(swatchBackground({ color: '#123456', dash: '' }), '#123456', 'a solid swatch is the colour');
+  t.equal(swatchBackground({ color: '#123456', dash: '7 3' }), 'repeating-linear-gradient(90deg, #123456 0px 7px, transparent 7px 10px)');
+  t.equal(swatchBackground({ color: '#123456', dash: '10 3 2 3' }), 'repeating-linear-gradient(90deg, #123456 0px 10px, transparent 10px 13px, #123456 13px 15px, transparent 15px 18px)');
+});
+
+t.test('the legend shows the first 20 entries and counts the rest', async (t) => {
+  t.equal(LEGEND_LIMIT, 20);
+  t.same(legendSlice(150, false), { shown: 20, more: 130 });
+  t.same(legendSlice(150, true), { shown: 150, more: 0 }, 'expanded: all');
+  t.same(legendSlice(20, false), { shown: 20, more: 0 });
+  t.same(legendSlice(21, false), { shown: 21, more: 0 }, '"+1 more" would hide no more than it takes');
+  t.same(legendSlice(22, false), { shown: 20, more: 2 });
+  t.same(legendSlice(0, false), { shown: 0, more: 0 });
 });
 
 t.test('drawAsInfinite series are markers: by name or by tag (an alias keeps the tag), lines where > 0, no y range', async (t) => {
