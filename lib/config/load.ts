@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import vm from 'node:vm';
-import { OPTIONS, ConfigError, coerce, defaults, envName, getPath, setPath, type OptionSpec, type SottoConfig } from './options.js';
+import { OPTIONS, ConfigError, coerce, defaults, envName, getPath, optionEnvName, setPath, type OptionSpec, type SottoConfig } from './options.js';
 
 export const DEFAULT_CONFIG_FILE = 'conf/sotto.json';
 
@@ -27,7 +27,8 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-function closest(name: string): string | undefined {
+/** The candidate nearest to `name` (case-insensitive edit distance under 4), if any. */
+function closest(name: string, candidates: readonly string[] = OPTIONS.map((s) => s.path)): string | undefined {
   const dist = (a: string, b: string): number => {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
     for (let j = 1; j <= b.length; j++) d[0]![j] = j;
@@ -38,9 +39,9 @@ function closest(name: string): string | undefined {
   };
   let best: string | undefined;
   let bestD = 4;
-  for (const spec of OPTIONS) {
-    const d = dist(name, spec.path);
-    if (d < bestD) { bestD = d; best = spec.path; }
+  for (const candidate of candidates) {
+    const d = dist(name, candidate);
+    if (d < bestD) { bestD = d; best = candidate; }
   }
   return best;
 }
@@ -145,13 +146,24 @@ export function loadConfig(input: LoadInput): LoadedConfig {
   }
   if (file) readConfigFile(file, file, config, sources, warnings);
 
+  const known = new Set(['SOTTO_CONFIG']);
   for (const spec of OPTIONS) {
-    const name = envName(spec);
-    const v = input.env[name];
-    if (v !== undefined && v !== '') {
-      setPath(config, spec.path, fromStrings(spec, v, name));
-      sources[spec.path] = name;
+    // SOTTO_ + the flag, or + the option name (they differ for `port`: SOTTO_UDP_PORT, SOTTO_PORT)
+    const names = [...new Set([envName(spec), optionEnvName(spec)])];
+    const given = names.filter((n) => input.env[n] !== undefined && input.env[n] !== '');
+    for (const n of names) known.add(n);
+    if (given.length === 0) continue;
+    if (given.length > 1 && input.env[given[0]!] !== input.env[given[1]!]) {
+      throw new ConfigError(`${given.join(' and ')} are the same option (${spec.path}) with different values`);
     }
+    setPath(config, spec.path, fromStrings(spec, input.env[given[0]!]!, given[0]!));
+    sources[spec.path] = given[0]!;
+  }
+  // A misspelt variable would otherwise be ignored without a word.
+  for (const name of Object.keys(input.env)) {
+    if (!name.startsWith('SOTTO_') || known.has(name)) continue;
+    const hint = closest(name, [...known]);
+    if (hint !== undefined) warnings.push(`environment: ${name} is not an option of sotto; did you mean ${hint}?`);
   }
   for (const spec of OPTIONS) {
     if (!spec.flag) continue;

@@ -122,8 +122,12 @@ export class ConfigError extends Error {
 
 /** `SOTTO_` + the flag (or the option name in snake case), upper case: SOTTO_UDP_PORT, SOTTO_GAUGES_MAX_TTL. */
 export function envName(spec: OptionSpec): string {
-  const base = spec.flag ?? spec.path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2');
-  return 'SOTTO_' + base.replace(/-/g, '_').toUpperCase();
+  return spec.flag ? 'SOTTO_' + spec.flag.replace(/-/g, '_').toUpperCase() : optionEnvName(spec);
+}
+
+/** `SOTTO_` + the option name in upper snake case (SOTTO_PORT), accepted as well as envName(). */
+export function optionEnvName(spec: OptionSpec): string {
+  return 'SOTTO_' + spec.path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
 }
 
 const OFF = new Set(['off', 'false', 'none', 'disabled']);

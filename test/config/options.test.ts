@@ -60,6 +60,7 @@ t.test('bad values are rejected with a message naming where they came from', asy
   const cwd = dir({ 'conf/sotto.json': JSON.stringify({ flushInterval: -5 }) });
   t.throws(() => load(cwd), new ConfigError(`${join(cwd, 'conf/sotto.json')}: flushInterval must be a whole number >= 1, got -5`));
   t.throws(() => load(dir(), { SOTTO_UDP_PORT: 'x' }), new ConfigError('SOTTO_UDP_PORT: port must be a port number 0-65535 or "off", got "x"'));
+  t.throws(() => load(dir(), { SOTTO_UDP_PORT: '9001', SOTTO_PORT: '9002' }), new ConfigError('SOTTO_UDP_PORT and SOTTO_PORT are the same option (port) with different values'));
   t.throws(() => load(dir(), {}, { 'percent-threshold': ['150'] }), { message: '--percent-threshold: percentThreshold must be percentiles in (-100, 100], not 0, got ["150"]' });
   t.throws(() => load(dir(), {}, { forward: ['udp://x'] }), { message: '--forward: forward: bad destination "udp://x": expected tcp://host:port' });
   t.throws(() => load(dir({ 'conf/sotto.json': '{"flushInterva": 1}' })), { message: /unknown option "flushInterva" \(did you mean flushInterval\?\)/ });
@@ -132,4 +133,15 @@ t.test('every option has a unique environment variable and is printable', async 
   const rows = describeOptions();
   t.equal(rows.length, OPTIONS.length);
   t.same(rows.find((r) => r.path === 'flushInterval'), { path: 'flushInterval', default: 10000, flag: '--flush-interval', env: 'SOTTO_FLUSH_INTERVAL', describe: 'flush interval in milliseconds' });
+});
+
+t.test('an option is also set by SOTTO_ + its name, and a misspelt SOTTO_ variable is a warning, not silence', async (t) => {
+  t.equal(load(dir(), { SOTTO_PORT: '9002' }).config.port, 9002, 'SOTTO_PORT sets port (its flag is --udp-port)');
+  t.equal(load(dir(), { SOTTO_PORT: '9002', SOTTO_UDP_PORT: '9002' }).config.port, 9002, 'both, agreeing');
+  const { config, warnings } = load(dir(), { SOTTO_FLUSHINTERVAL: '5', SOTTO_GAUGES_MAXTTL: '3', SOTTO_CONFIG: '', SOTTO_REQUIRE_INTEROP: '1', SOTTO_SEED: '7', HOME: '/x' });
+  t.equal(config.flushInterval, 10000, 'the misspelt variable sets nothing');
+  t.same(warnings, [
+    'environment: SOTTO_FLUSHINTERVAL is not an option of sotto; did you mean SOTTO_FLUSH_INTERVAL?',
+    'environment: SOTTO_GAUGES_MAXTTL is not an option of sotto; did you mean SOTTO_GAUGES_MAX_TTL?',
+  ], 'names close to an option are warned about; unrelated SOTTO_ names (test knobs) and other variables are not');
 });
