@@ -1,10 +1,15 @@
 import yargs from 'yargs';
 import { VERSION } from '../version.js';
 import { serveCommand, configCommand } from './serve.js';
-import { whisperCommand } from './whisper.js';
+import type { CommandModule } from 'yargs';
+import { whisperCommand, whisperSubcommands } from './whisper.js';
 
-/** A command line yargs refused (unknown option, bad value, missing argument). */
-class UsageError extends Error {}
+/** A command line yargs refused (unknown option, bad value, missing argument), and the command it was for. */
+class UsageError extends Error {
+  constructor(message: string, readonly command: string[] = []) {
+    super(message);
+  }
+}
 
 /**
  * Runs the sotto CLI with the given arguments; resolves to the process exit code: 2 for a
@@ -16,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     return await run(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`sotto: ${err.message}\nRun \`sotto --help\` for usage.`);
+    console.error(`sotto: ${err.message}\nRun \`${['sotto', ...err.command, '--help'].join(' ')}\` for usage.`);
     return 2;
   }
 }
@@ -36,8 +41,17 @@ async function run(argv: string[]): Promise<number> {
     .wrap(null)
     // Throwing stops yargs: a fail handler that returns lets it run the command anyway.
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      throw err ?? new UsageError(msg, commandPath(argv));
     })
     .parseAsync();
   return Number(process.exitCode ?? 0);
+}
+
+/** The (sub)command a command line is for (`whisper info`), so a usage error points at its help. */
+function commandPath(argv: readonly string[]): string[] {
+  const name = (c: CommandModule): string => String(c.command).split(' ')[0]!;
+  const top = [serveCommand, configCommand, whisperCommand].find((c) => name(c) === argv[0]);
+  if (top === undefined) return [];
+  if (top === whisperCommand && whisperSubcommands.some((c) => name(c) === argv[1])) return [argv[0]!, argv[1]!];
+  return [argv[0]!];
 }

@@ -3,7 +3,7 @@
 // The process ends by itself once everything is closed; failures set process.exitCode.
 import v8 from 'node:v8';
 import type { Argv, CommandModule } from 'yargs';
-import { OPTIONS, ConfigError, defaults } from '../config/options.js';
+import { OPTIONS, ConfigError, defaults, getPath } from '../config/options.js';
 import { describeOptions, loadConfig, type LoadedConfig } from '../config/load.js';
 import { SottoServer } from '../server.js';
 
@@ -110,6 +110,9 @@ export const configCommand: CommandModule = {
     const loaded = load(argv as Record<string, unknown>);
     if (!loaded) return;
     console.log(JSON.stringify(loaded.config, null, 2));
-    if (loaded.file) console.error(`(from ${loaded.file}${Object.keys(loaded.sources).length ? '; set: ' + Object.entries(loaded.sources).map(([k, v]) => `${k} by ${v === loaded.file ? 'the file' : v}`).join(', ') : ''})`);
+    // Where the values that differ from the defaults came from (conf/sotto.json lists every option).
+    const base = defaults() as unknown as Record<string, unknown>;
+    const changed = Object.entries(loaded.sources).filter(([k]) => JSON.stringify(getPath(loaded.config as any, k)) !== JSON.stringify(getPath(base as any, k)));
+    if (loaded.file) console.error(`(from ${loaded.file}${changed.length ? '; not the default: ' + changed.map(([k, v]) => `${k} by ${v === loaded.file ? 'the file' : v}`).join(', ') : ''})`);
   },
 };

@@ -298,19 +298,17 @@ const setXFilesFactorCommand: CommandModule = {
   }),
 };
 
+/** `sotto whisper <command>`: one per whisper-* tool. */
+export const whisperSubcommands: readonly CommandModule[] = [
+  createCommand, updateCommand, fetchCommand, infoCommand, dumpCommand, resizeCommand, setAggregationCommand, setXFilesFactorCommand,
+];
+
 export const whisperCommand: CommandModule = {
   command: 'whisper <command>',
   describe: 'create, inspect and change Whisper files, like the whisper-* tools',
   builder: (y: Argv) =>
-    y
-      .command(createCommand)
-      .command(updateCommand)
-      .command(fetchCommand)
-      .command(infoCommand)
-      .command(dumpCommand)
-      .command(resizeCommand)
-      .command(setAggregationCommand)
-      .command(setXFilesFactorCommand)
+    whisperSubcommands
+      .reduce((acc, c) => acc.command(c), y)
       .demandCommand(1, 'Say which whisper command to run (see sotto whisper --help).'),
   handler: () => {},
 };

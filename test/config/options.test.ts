@@ -145,3 +145,13 @@ t.test('an option is also set by SOTTO_ + its name, and a misspelt SOTTO_ variab
     'environment: SOTTO_GAUGES_MAXTTL is not an option of sotto; did you mean SOTTO_GAUGES_MAX_TTL?',
   ], 'names close to an option are warned about; unrelated SOTTO_ names (test knobs) and other variables are not');
 });
+
+t.test('`sotto config` says which values differ from the defaults and where they came from', async (t) => {
+  const { runCli } = await import('../whisper/support.js');
+  const root = join(import.meta.dirname, '../..');
+  const r = await runCli(['config', '--flush-interval', '1000'], root);
+  t.equal(r.status, 0);
+  t.equal(JSON.parse(r.stdout).flushInterval, 1000);
+  // conf/sotto.json sets every option to its default: only the flag is worth a mention
+  t.equal(r.stderr, `(from ${join(root, 'conf/sotto.json')}; not the default: flushInterval by --flush-interval)\n`);
+});

@@ -1,6 +1,7 @@
 // `sotto whisper …` against Debian's whisper-* tools: same arguments, same output, same bytes.
 import t from 'tap';
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fetch as wfetch, info as winfo } from '../../lib/whisper/index.js';
 import { needWhisperPy, run, runCli, scratchDir } from './support.js';
@@ -250,6 +251,7 @@ t.test('a command line yargs refuses never runs: exit code 2 and the files untou
     const r = await runCli(['whisper', ...args], dir);
     t.equal(r.status, 2, args.join(' '));
     t.match(r.stderr, /^sotto: (Unknown argument|Unknown arguments)/, args.join(' '));
+    t.match(r.stderr, new RegExp(`Run \`sotto whisper ${args[0]} --help\` for usage`), "the hint names the command's own help");
     t.ok(fs.readFileSync(path.join(dir, 'p.wsp')).equals(before), `p.wsp untouched: ${args.join(' ')}`);
   }
   t.same(fs.readdirSync(dir).sort(), ['p.wsp'], 'no new file, no backup');
@@ -285,4 +287,19 @@ t.test('--json output is valid JSON', async (t) => {
   t.same(agg, { path: 'j.wsp', aggregationMethod: { old: 'average', new: 'max' }, xFilesFactor: { old: 0.5, new: 0.25 } });
   const resized = JSON.parse((await runCli(['whisper', 'resize', 'j.wsp', '60:20', '--json', '--nobackup'], dir)).stdout);
   t.same(resized, { path: 'j.wsp', backup: null });
+});
+
+t.test('output piped into a reader that stops early (| head) ends quietly, without a stack trace', async (t) => {
+  const dir = scratchDir(t);
+  await runCli(['whisper', 'create', 'big.wsp', '1s:1d'], dir);
+  const bin = path.join(import.meta.dirname, '../../bin/sotto');
+  if (!fs.existsSync(path.join(import.meta.dirname, '../../dist/lib/cli/main.js'))) throw new Error('run `npm run build` first');
+  const child = spawn(process.execPath, [bin, 'whisper', 'dump', 'big.wsp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  // read one chunk, then close our end, as `head -3` does
+  await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  t.equal(stderr, '', 'nothing on stderr');
+  t.equal(code, 0);
 });
