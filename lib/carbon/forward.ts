@@ -3,6 +3,10 @@
 // lines wait in a bounded buffer, the oldest dropped (and counted) past the bound. send() never
 // waits, so one slow destination blocks neither the others nor the flush.
 import net from 'node:net';
+import { LogThrottle } from '../log-throttle.js';
+
+/** "Buffer full" is said at most this often (a slow destination would say it at every flush). */
+const DROP_WARN_EVERY_MS = 60_000;
 
 /**
  * `name value timestamp\n` for points [start, end) of columns (parallel arrays of names, values,
@@ -23,6 +27,8 @@ export interface ForwarderOptions {
   /** First retry delay; doubles up to maxBackoffMs. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Milliseconds clock (tests). */
+  clock?: () => number;
 }
 
 export interface ForwarderStats {
@@ -51,9 +57,11 @@ export class Forwarder {
   private sentLines = 0;
   private droppedLines = 0;
   private lastWarn = '';
+  private readonly dropLog: LogThrottle;
   readonly destination: string;
 
   constructor(private readonly opts: ForwarderOptions) {
+    this.dropLog = new LogThrottle(DROP_WARN_EVERY_MS, opts.clock);
     this.backoff = opts.minBackoffMs ?? 100;
     this.destination = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
     this.connect();
@@ -96,19 +104,27 @@ export class Forwarder {
     });
   }
 
-  /** Queues one flush's text; returns at once. */
+  /**
+   * Queues a flush's text (or a slice of it); returns at once. A destination that takes what it is
+   * sent gets it whatever its size: the bound applies to what waits (down, or not reading).
+   */
   send(text: string): void {
     if (text.length === 0) return;
     this.queue.push(text);
     this.queuedBytes += text.length;
-    while (this.queuedBytes > this.opts.maxBufferBytes && this.queue.length > 0) {
-      const dropped = this.queue.shift()!;
-      this.queuedBytes -= dropped.length;
-      const n = countLines(dropped);
-      this.droppedLines += n;
-      this.opts.warn(`forward ${this.destination}: buffer full (${this.opts.maxBufferBytes} bytes), dropped ${n} lines (${this.droppedLines} so far)`);
-    }
     this.pump();
+    let dropped = 0;
+    while (this.queuedBytes > this.opts.maxBufferBytes && this.queue.length > 0) {
+      const oldest = this.queue.shift()!;
+      this.queuedBytes -= oldest.length;
+      dropped += countLines(oldest);
+    }
+    if (dropped === 0) return;
+    this.droppedLines += dropped;
+    const held = this.dropLog.pass(dropped);
+    if (held !== null) {
+      this.opts.warn(`forward ${this.destination}: buffer full (${this.opts.maxBufferBytes} bytes), dropped ${held + dropped} lines since the last report (${this.droppedLines} so far)`);
+    }
   }
 
   private pump(): void {
@@ -124,16 +140,22 @@ export class Forwarder {
     return { destination: this.destination, connected: this.connected, queuedBytes: this.queuedBytes, sentLines: this.sentLines, droppedLines: this.droppedLines };
   }
 
-  /** Sends what is queued if connected (waiting at most `graceMs`), then closes. */
+  /** Sends what is queued if connected (waiting at most `graceMs`), then closes; says what was not sent. */
   async close(graceMs = 2000): Promise<void> {
     this.closing = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const socket = this.socket;
-    if (!socket) return;
     const deadline = Date.now() + graceMs;
-    while (this.connected && (this.queue.length > 0 || socket.writableLength > 0) && Date.now() < deadline) {
+    while (socket && this.connected && (this.queue.length > 0 || socket.writableLength > 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    const unsent = this.queue.reduce((n, chunk) => n + countLines(chunk), 0);
+    const unsentBytes = socket?.writableLength ?? 0;
+    if (unsent > 0 || unsentBytes > 0) {
+      const parts = [unsent > 0 ? `${unsent} lines` : '', unsentBytes > 0 ? `${unsentBytes} bytes the destination had not taken` : ''].filter(Boolean);
+      this.opts.warn(`forward ${this.destination}: ${parts.join(' and ')} not sent at shutdown (${this.connected ? 'not reading' : 'unreachable'})`);
+    }
+    if (!socket) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => { socket.destroy(); resolve(); }, Math.max(0, deadline - Date.now()) + 100);
       socket.once('close', () => { clearTimeout(timer); resolve(); });

@@ -119,6 +119,33 @@ t.test('past the buffer bound the oldest lines are dropped and counted', async (
   await f.close();
 });
 
+t.test('a flush larger than the buffer still reaches a destination that takes it', async (t) => {
+  const dest = await sink();
+  t.teardown(() => dest.close());
+  const warnings: string[] = [];
+  const f = new Forwarder({ host: '127.0.0.1', port: dest.port, maxBufferBytes: 1000, warn: (m) => warnings.push(m) });
+  await until(() => f.stats().connected);
+  const big = Array.from({ length: 5000 }, (_, i) => `metric.${i} ${i} 1700000000\n`).join('');
+  f.send(big);
+  await until(() => dest.text().length === big.length);
+  t.equal(dest.text(), big, 'all of it, in order');
+  t.same([f.stats().droppedLines, warnings], [0, []], 'nothing dropped');
+  await f.close();
+});
+
+t.test('drops are reported once a minute with their count, and what is left at shutdown is said', async (t) => {
+  let clock = 0;
+  const warnings: string[] = [];
+  const f = new Forwarder({ host: '127.0.0.1', port: 1, maxBufferBytes: 12, warn: (m) => warnings.push(m), minBackoffMs: 60_000, clock: () => clock });
+  for (let i = 0; i < 5; i++) f.send(`m ${i} 1\nm ${i} 2\n`);
+  t.same(warnings.filter((w) => w.includes('buffer full')), ['forward 127.0.0.1:1: buffer full (12 bytes), dropped 2 lines since the last report (2 so far)'], 'one report, then quiet');
+  clock += 60_000;
+  f.send('n 1 1\nn 2 2\n');
+  t.equal(warnings.filter((w) => w.includes('buffer full')).at(-1), 'forward 127.0.0.1:1: buffer full (12 bytes), dropped 8 lines since the last report (10 so far)', 'a minute later: everything since');
+  await f.close(50);
+  t.ok(warnings.includes('forward 127.0.0.1:1: 2 lines not sent at shutdown (unreachable)'), 'what was still queued is said');
+});
+
 t.test('a slow destination does not hold back another one', async (t) => {
   const slow = await sink(true);
   const fast = await sink();
