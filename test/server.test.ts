@@ -89,6 +89,23 @@ t.test('carbon plaintext lines are written straight into the store', async (t) =
   t.same(store.all().find((p) => p.name === 'direct.metric'), { name: 'direct.metric', value: 42, timestamp: 1700000000 });
 });
 
+t.test('the carbon port counts the points it took and the bad lines it refused, once it is in use', async (t) => {
+  const { server, store } = await start({ flushInterval: 500 });
+  t.teardown(() => server.stop());
+  const counts = (name: string) => store.all().filter((p) => p.name === name).map((p) => p.value);
+  await until(() => store.all().some((p) => p.name === 'stats.statsd.numStats'));
+  t.same(counts('sotto.carbon.points_received'), [], 'nothing said about a carbon port nobody uses');
+  const port = server.addresses().carbon.find((a) => a.kind === 'tcp')!.port;
+  const c = net.createConnection(port, '127.0.0.1');
+  await once(c, 'connect');
+  c.end('good.one 1 1700000000\ngood.two 2 1700000000\nbad line\nx.y zz 1\n');
+  await until(() => counts('sotto.carbon.bad_lines').reduce((a, b) => a + b, 0) === 2);
+  t.equal(counts('sotto.carbon.points_received').reduce((a, b) => a + b, 0), 2, 'two points taken');
+  const before = store.all().length;
+  await until(() => store.all().length > before + 2);
+  t.equal(counts('sotto.carbon.bad_lines').at(-1), 0, 'later intervals count from zero');
+});
+
 t.test('stop() flushes what is pending, stamped with the next flush time, then closes the store', async (t) => {
   const { server, store } = await start({ flushInterval: 60000 });
   const port = server.addresses().statsd[0]!.port;
