@@ -10,7 +10,7 @@ import { forwardTargets, type SottoConfig } from './config/options.js';
 import { StatsdListener, type ListenerAddress } from './statsd/listen.js';
 import { AdminServer } from './statsd/admin.js';
 import { createStatsdSource, type StatsdSource } from './statsd/source.js';
-import { CarbonListener } from './carbon/listen.js';
+import { CarbonListener, carbonCounts } from './carbon/listen.js';
 import { Forwarder } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter } from './store/writer.js';
@@ -154,32 +154,10 @@ export class SottoServer {
     this.coarseTimer.unref();
     await this.statsdListener.start();
     if (c.carbonPort !== null) {
-      let points = 0;
-      const carbon = new CarbonListener({
-        port: c.carbonPort, address: c.carbonAddress, udp: c.carbonUdp,
-        onPoints: (p) => { points += p.length; this.pipeline.storeCarbon(p); },
-        warn: (m) => this.log.warn(m),
-      });
+      const carbon = new CarbonListener({ port: c.carbonPort, address: c.carbonAddress, udp: c.carbonUdp, onPoints: (p) => this.pipeline.storeCarbon(p), warn: (m) => this.log.warn(m) });
       this.carbon = carbon;
       await carbon.start();
-      // What the carbon port took and refused in each interval, next to statsd's own counts; only
-      // once it has been used (no extra names for the many who never send it anything).
-      let badBefore = 0;
-      let used = false;
-      this.pipeline.addSource({
-        flush: (ms) => {
-          used ||= points > 0 || carbon.badLines > 0;
-          if (!used) return [];
-          const timestamp = Math.round(ms / 1000);
-          const out = [
-            { name: 'sotto.carbon.points_received', value: points, timestamp },
-            { name: 'sotto.carbon.bad_lines', value: carbon.badLines - badBefore, timestamp },
-          ];
-          points = 0;
-          badBefore = carbon.badLines;
-          return out;
-        },
-      });
+      this.pipeline.addSource(carbonCounts(carbon));
     }
     let adminAddr: AddressInfo | null = null;
     if (c.mgmt_port !== null) {

@@ -3,7 +3,7 @@
 // limited, cut at 400 characters as carbon does) and skipped; the connection goes on.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { MetricPoint } from '../types.js';
+import type { FlushSource, MetricPoint } from '../types.js';
 import { parseCarbonText } from './parse.js';
 import { TcpService, bindUdp, drainUdp, frameLines } from '../net/listen.js';
 import { LogThrottle } from '../log-throttle.js';
@@ -27,6 +27,8 @@ export class CarbonListener {
   private udpSocket: dgram.Socket | null = null;
   private bound: { kind: 'tcp' | 'udp'; address: string; port: number }[] = [];
   badLines = 0;
+  /** Points taken (good lines). */
+  pointsReceived = 0;
   /** UDP datagrams read (close() waits until they stop coming). */
   private received = 0;
   /** Bad lines are logged once a second at most. */
@@ -40,6 +42,7 @@ export class CarbonListener {
 
   private handle(text: string, from: string): void {
     const batch = parseCarbonText(text, this.now());
+    this.pointsReceived += batch.points.length;
     if (batch.points.length) this.opts.onPoints(batch.points);
     for (const b of batch.bad) this.bad(`invalid line received from ${from}, ignoring [${cut(b.line)}]: ${b.reason}`);
   }
@@ -93,4 +96,29 @@ export class CarbonListener {
       await tcp.close(1000);
     }
   }
+}
+
+/**
+ * What the carbon port took and refused in each interval (`sotto.carbon.points_received`,
+ * `sotto.carbon.bad_lines`), written next to statsd's own counts from the first interval the port
+ * was used on: the many who never send it anything get no extra names.
+ */
+export function carbonCounts(listener: Pick<CarbonListener, 'pointsReceived' | 'badLines'>): FlushSource {
+  let points = 0;
+  let bad = 0;
+  let used = false;
+  return {
+    flush(ms: number): MetricPoint[] {
+      used ||= listener.pointsReceived > 0 || listener.badLines > 0;
+      if (!used) return [];
+      const timestamp = Math.round(ms / 1000);
+      const out = [
+        { name: 'sotto.carbon.points_received', value: listener.pointsReceived - points, timestamp },
+        { name: 'sotto.carbon.bad_lines', value: listener.badLines - bad, timestamp },
+      ];
+      points = listener.pointsReceived;
+      bad = listener.badLines;
+      return out;
+    },
+  };
 }
