@@ -11,6 +11,7 @@ import { StatsdListener, type ListenerAddress } from './statsd/listen.js';
 import { AdminServer } from './statsd/admin.js';
 import { createStatsdSource, type StatsdSource } from './statsd/source.js';
 import { CarbonListener, carbonCounts } from './carbon/listen.js';
+import { claimDataDir, releaseDataDir, sweepTemporaries } from './store/data-dir-claim.js';
 import { Forwarder } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter } from './store/writer.js';
@@ -46,12 +47,22 @@ export async function openWhisperStore(config: SottoConfig, warn: (message: stri
   const rules = await loadStorageRules(config.storageSchemas, config.storageAggregation);
   const coarse = coarseSchemaWarning(rules, config);
   if (coarse) warn(coarse);
+  const { crashed } = claimDataDir(config.dataDir);
+  if (crashed !== null) {
+    // The last sotto here was killed: files it was creating left hidden temporaries behind.
+    void sweepTemporaries(config.dataDir, crashed).then((n) => {
+      if (n > 0) warn(`store: removed ${n} temporary file(s) left by sotto pid ${crashed}, which stopped without closing the data directory`);
+    });
+  }
   const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
   return {
     write: (points, now) => writer.write(points, now),
     writeColumns: (columns, now) => writer.writeColumns(columns, now),
     reload: async () => writer.setRules(await loadStorageRules(config.storageSchemas, config.storageAggregation)),
-    close: () => writer.close(),
+    close: async () => {
+      await writer.close();
+      releaseDataDir(config.dataDir);
+    },
   };
 }
 
