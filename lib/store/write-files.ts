@@ -6,9 +6,10 @@
 // Kept between batches, per metric: the file path, its schema's shared layout and a run of
 // doubles with what the fast path knows of the file (file-cache.ts), plus an open fd for as many
 // files as the fd budget allows; the others are opened for each write (and fstat()ed, so a file
-// replaced meanwhile is never written with a stale layout). Another program changing a file
-// (whisper-resize swaps in a new inode, set-aggregation rewrites the metadata) is noticed within
-// `revalidateMs`: the path is stat()ed and the metadata re-read, and what was cached dropped.
+// replaced meanwhile is never written with a stale layout). The path of a file kept open is
+// stat()ed every `pathCheckMs` (a file deleted or swapped for a new inode, as whisper-resize does,
+// is reopened or made again); every `revalidateMs` its metadata is re-read too (set-aggregation
+// rewrites it in place) and what was cached of its contents dropped.
 import fs from 'node:fs';
 import path from 'node:path';
 import { metricPath, storedName } from './paths.js';
@@ -34,6 +35,12 @@ export interface StoreFilesOptions {
   durable?: boolean;
   /** How often a cached file is checked for changes by other programs (default 60 s, ±50 % jitter). */
   revalidateMs?: number;
+  /**
+   * How often the path of a file kept open is stat()ed (default 10 s, ±50 %): a file deleted (to
+   * be made again with new storage rules, as Graphite users do) or replaced is noticed within a
+   * flush or two instead of being written through the old descriptor until the next revalidation.
+   */
+  pathCheckMs?: number;
   /**
    * How long writes to the coarser archives may be held back (default 60 s; 0 writes everything
    * at once). Their current bucket is rewritten at every flush; holding the writes back saves
@@ -66,6 +73,8 @@ interface Entry {
   /** What the fast path knows of the file (null until its header is read). */
   run: FastRun | null;
   checkAt: number;
+  /** When the path of the file kept open is next stat()ed. */
+  pathAt: number;
   lastBatch: number;
   /** When the held-back writes must be written (-1: none held; see DueQueue). */
   deadline: number;
@@ -100,6 +109,7 @@ export class StoreFiles {
   private readonly dataDir: string;
   private readonly maker: FileMaker;
   private readonly revalidateMs: number;
+  private readonly pathCheckMs: number;
   private readonly deferMs: number;
   /** First archive whose fast-path writes are held back (none with deferMs 0). */
   private readonly holdFrom: number;
@@ -119,6 +129,7 @@ export class StoreFiles {
     this.maker = new FileMaker(options.rules, options.sparse ?? true, options.durable ?? false);
     this.open = new FdBudget(Math.max(0, options.maxOpenFiles ?? 4096), IDLE_BATCHES);
     this.revalidateMs = options.revalidateMs ?? 60_000;
+    this.pathCheckMs = options.pathCheckMs ?? 10_000;
     this.deferMs = Math.max(0, options.deferMs ?? 60_000);
     this.holdFrom = this.deferMs > 0 ? 1 : Infinity;
     this.clock = options.clock ?? Date.now;
@@ -234,7 +245,7 @@ export class StoreFiles {
       this.entries.set(name, entry);
       return entry;
     }
-    const entry: Entry = { name, path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, lastBatch: 0, deadline: -1, first: -1, more: null };
+    const entry: Entry = { name, path: metricPath(this.dataDir, name), fd: -1, ino: -1, size: -1, run: null, checkAt: 0, pathAt: 0, lastBatch: 0, deadline: -1, first: -1, more: null };
     this.entries.set(name, entry);
     return entry;
   }
@@ -247,7 +258,8 @@ export class StoreFiles {
     try {
       if (fd >= 0) {
         this.open.touch(entry.name, entry);
-        if (this.now() >= entry.checkAt) fd = this.revalidate(entry);
+        const now = this.now();
+        if (now >= entry.pathAt || now >= entry.checkAt) fd = this.revalidate(entry);
       }
       if (fd < 0) {
         fd = this.openFile(entry, report);
@@ -338,10 +350,14 @@ export class StoreFiles {
   private keepOpen(entry: Entry, fd: number): boolean {
     if (!this.open.admit(entry.name, entry, this.batch, (_name, e) => this.closeFd(e))) return false;
     entry.fd = fd;
+    entry.pathAt = this.jittered(this.pathCheckMs);
     return true;
   }
 
-  /** Checks a file kept open against the path; returns its fd, or -1 if the path must be reopened. */
+  /**
+   * Checks a file kept open against the path (and, when due, its metadata); returns its fd, or -1
+   * if the path must be reopened.
+   */
   private revalidate(entry: Entry): number {
     let st: fs.Stats | null = null;
     try {
@@ -356,12 +372,18 @@ export class StoreFiles {
       entry.ino = -1;
       return -1;
     }
-    this.checkMetadata(entry, entry.fd);
+    entry.pathAt = this.jittered(this.pathCheckMs);
+    if (this.now() >= entry.checkAt) this.checkMetadata(entry, entry.fd);
     return entry.fd;
   }
 
   private nextCheck(): number {
-    return Math.floor(this.now() + this.revalidateMs * (0.5 + Math.random()));
+    return this.jittered(this.revalidateMs);
+  }
+
+  /** now() + `ms` ± 50 % (files first seen together are not all checked in the same flush). */
+  private jittered(ms: number): number {
+    return Math.floor(this.now() + ms * (0.5 + Math.random()));
   }
 
   /**

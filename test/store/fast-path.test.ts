@@ -182,3 +182,22 @@ t.test("a metric's directory removed while sotto runs (a user dropping old metri
   const values = (await fetch(path.join(dir, 'stats/gone/sub/count.wsp'), NOW - 60, NOW + 20, NOW + 20))!.values.filter((v) => v !== null);
   t.same(values, [6], 'with the new point');
 });
+
+t.test('a file deleted while its fd is kept open (to be made again with new rules) is made again within the path check, not a minute later', async (t) => {
+  const dir = scratchDir(t);
+  let clock = 0;
+  const files = new StoreFiles({ dataDir: dir, rules: RULES, maxOpenFiles: 10, deferMs: 0, revalidateMs: 60_000, pathCheckMs: 10_000, clock: () => clock });
+  t.teardown(() => files.close());
+  const file = path.join(dir, 'stats/del/count.wsp');
+  files.writeBatch(['stats.del.count'], [NOW], [1], NOW);
+  t.equal(files.openFiles, 1, 'its fd is kept');
+  fs.rmSync(file);
+  clock += 2_000;
+  files.writeBatch(['stats.del.count'], [NOW + 10], [2], NOW + 10);
+  t.notOk(fs.existsSync(file), 'before the path check the old descriptor is written (the point goes with the deleted file)');
+  clock += 15_000; // past the path check (10 s ± 50 %), well before revalidateMs
+  const report = files.writeBatch(['stats.del.count'], [NOW + 20], [3], NOW + 20);
+  t.same(report.created, ['stats.del.count'], 'made again');
+  const values = (await fetch(file, NOW - 60, NOW + 30, NOW + 30))!.values.filter((v) => v !== null);
+  t.same(values, [3]);
+});
