@@ -47,7 +47,8 @@ export async function openWhisperStore(config: SottoConfig, warn: (message: stri
   const rules = await loadStorageRules(config.storageSchemas, config.storageAggregation);
   const coarse = coarseSchemaWarning(rules, config);
   if (coarse) warn(coarse);
-  const { crashed } = claimDataDir(config.dataDir);
+  const { crashed, unmarked } = claimDataDir(config.dataDir);
+  if (unmarked !== null) warn(`store: cannot mark the data directory as in use (${unmarked}); going on without the mark`);
   if (crashed !== null) {
     // The last sotto here was killed: files it was creating left hidden temporaries behind.
     void sweepTemporaries(config.dataDir, crashed).then((n) => {

@@ -46,18 +46,18 @@ export const systemProbe: ProcessProbe = {
 
 /**
  * Marks `dataDir` as written by `pid`. Returns the pid of a sotto that stopped without clearing its
- * mark (whose temporaries sweepTemporaries() removes), or null. Throws when another sotto that is
- * still running holds the directory.
+ * mark (whose temporaries sweepTemporaries() removes), or null, and why the mark could not be
+ * written (the directory or marker not writable: sotto runs on without it), or null. Throws when
+ * another sotto that is still running holds the directory.
  */
-export function claimDataDir(dataDir: string, pid = process.pid, probe: ProcessProbe = systemProbe): { crashed: number | null } {
-  fs.mkdirSync(dataDir, { recursive: true });
+export function claimDataDir(dataDir: string, pid = process.pid, probe: ProcessProbe = systemProbe): { crashed: number | null; unmarked: string | null } {
   const marker = path.join(dataDir, MARKER);
   let previous: number | null = null;
   try {
     const text = fs.readFileSync(marker, 'utf8').trim();
     previous = /^\d+$/.test(text) ? Number(text) : null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  } catch {
+    // no mark (or none readable): nobody to wait for, nothing to sweep
   }
   if (previous === pid) previous = null;
   // A live process under that pid that is not sotto got the number after sotto was gone.
@@ -67,9 +67,14 @@ export function claimDataDir(dataDir: string, pid = process.pid, probe: ProcessP
     );
   }
   const tmp = `${marker}.${pid}.tmp`;
-  fs.writeFileSync(tmp, `${pid}\n`);
-  fs.renameSync(tmp, marker);
-  return { crashed: previous };
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(tmp, `${pid}\n`);
+    fs.renameSync(tmp, marker);
+  } catch (err) {
+    return { crashed: previous, unmarked: (err as Error).message };
+  }
+  return { crashed: previous, unmarked: null };
 }
 
 /** Removes the mark if it is still `pid`'s (a clean stop). */

@@ -18,14 +18,14 @@ t.test('creation temporaries are told by their name', async (t) => {
 
 t.test('a clean start and stop: marked while running, unmarked after', async (t) => {
   const dir = path.join(scratchDir(t), 'data');
-  t.same(claimDataDir(dir, 100, probe([], [])), { crashed: null }, 'the directory is made and marked');
+  t.same(claimDataDir(dir, 100, probe([], [])), { crashed: null, unmarked: null }, 'the directory is made and marked');
   t.equal(fs.readFileSync(path.join(dir, MARKER), 'utf8'), '100\n');
-  t.same(claimDataDir(dir, 100, probe([100], [100])), { crashed: null }, 'its own mark is no obstacle');
+  t.same(claimDataDir(dir, 100, probe([100], [100])), { crashed: null, unmarked: null }, 'its own mark is no obstacle');
   releaseDataDir(dir, 200);
   t.ok(fs.existsSync(path.join(dir, MARKER)), "another process's release leaves the mark");
   releaseDataDir(dir, 100);
   t.notOk(fs.existsSync(path.join(dir, MARKER)));
-  t.same(claimDataDir(dir, 101, probe([], [])), { crashed: null }, 'after a clean stop nothing was left behind');
+  t.same(claimDataDir(dir, 101, probe([], [])), { crashed: null, unmarked: null }, 'after a clean stop nothing was left behind');
 });
 
 t.test('a mark of a sotto that still runs refuses the start; one of a process that is gone or not sotto is taken over', async (t) => {
@@ -33,10 +33,10 @@ t.test('a mark of a sotto that still runs refuses the start; one of a process th
   fs.writeFileSync(path.join(dir, MARKER), '300\n');
   t.throws(() => claimDataDir(dir, 400, probe([300], [300])), { message: `data directory ${dir} is in use by another sotto (pid 300): two collectors writing the same files would overwrite each other's points (if pid 300 is not sotto, remove ${path.join(dir, MARKER)})` });
   t.equal(fs.readFileSync(path.join(dir, MARKER), 'utf8'), '300\n', 'the running one keeps its mark');
-  t.same(claimDataDir(dir, 400, probe([300], [])), { crashed: 300 }, 'pid 300 now runs something else: the sotto that had it is gone');
-  t.same(claimDataDir(dir, 500, probe([], [])), { crashed: 400 }, 'killed without a clean stop');
+  t.same(claimDataDir(dir, 400, probe([300], [])), { crashed: 300, unmarked: null }, 'pid 300 now runs something else: the sotto that had it is gone');
+  t.same(claimDataDir(dir, 500, probe([], [])), { crashed: 400, unmarked: null }, 'killed without a clean stop');
   fs.writeFileSync(path.join(dir, MARKER), 'garbage');
-  t.same(claimDataDir(dir, 600, probe([], [])), { crashed: null }, 'an unreadable mark is replaced');
+  t.same(claimDataDir(dir, 600, probe([], [])), { crashed: null, unmarked: null }, 'an unreadable mark is replaced');
 });
 
 t.test("the sweep removes the killed sotto's temporaries and nothing else", async (t) => {
@@ -53,4 +53,12 @@ t.test("the sweep removes the killed sotto's temporaries and nothing else", asyn
   for (const f of others) t.ok(fs.existsSync(path.join(dir, f)), `kept ${f}`);
   t.ok(fs.existsSync(path.join(elsewhere, '.m.wsp.77.9.tmp')), 'a symlinked directory is not followed');
   t.equal(await sweepTemporaries(path.join(dir, 'missing'), 77), 0, 'a missing directory sweeps nothing');
+});
+
+t.test('a directory the mark cannot be written to is used without it (the writes say what is wrong)', async (t) => {
+  const dir = scratchDir(t);
+  fs.writeFileSync(path.join(dir, 'file'), 'x');
+  const claim = claimDataDir(path.join(dir, 'file', 'data'), 700, probe([], []));
+  t.equal(claim.crashed, null);
+  t.match(claim.unmarked, /ENOTDIR/);
 });
