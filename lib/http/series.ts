@@ -6,7 +6,6 @@
 // `from`/`until`/`now`/`tz` take graphite's time syntax. Errors are {"error": "…"} (400, or 404 for an unknown metric).
 // A wildcard answer is bounded by the render limits (series, points: counted from the files'
 // headers before anything is sent) and streamed one series at a time.
-import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { Budget, type RenderLimits } from '../render/context.js';
 import { parseATTime } from '../render/attime.js';
@@ -56,7 +55,17 @@ function toJson(s: Series): Record<string, unknown> {
 async function write(res: Response, chunk: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  // Whichever comes first; the other listener is taken off again (a large answer waits here many
+  // times: left on, they would pile up on the response).
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
   return !res.destroyed;
 }
 

@@ -286,3 +286,38 @@ t.test("the page's exact targets and find ids reach metrics whose names hold glo
     t.ok(series[0]?.datapoints.some(([v]) => v === i + 1), `${name}: its value`);
   }
 });
+
+t.test('a wildcard /series to a client that reads slowly waits for it without piling up listeners', async (t) => {
+  const dir = tempDir(t);
+  // 100 series of a day at 10 s: ~25 MB of JSON, far more than the socket buffers hold
+  for (let i = 0; i < 100; i++) {
+    const file = path.join(dir, 'slow', `s${i}.wsp`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await create(file, [[10, 8640]], { sparse: true });
+    await updateMany(file, Array.from({ length: 8640 }, (_, k) => [NOW - 10 * k, i + k / 7] as [number, number]), NOW);
+  }
+  const { url } = await startApp(t, dir);
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  t.teardown(() => process.off('warning', onWarning));
+  const { hostname, port } = new URL(url);
+  const bytes = await new Promise<number>((resolve, reject) => {
+    http.get({ hostname, port, path: `/series/slow.*?from=-1d&now=${NOW}` }, (res) => {
+      let n = 0;
+      res.pause();
+      // read in small sips, pausing in between, so the server meets a full buffer again and again
+      const sip = () => {
+        const chunk = res.read(64 * 1024);
+        if (chunk) n += chunk.length;
+        if (res.readableEnded) return resolve(n);
+        setTimeout(sip, 2);
+      };
+      res.on('end', () => resolve(n));
+      sip();
+    }).on('error', reject);
+  });
+  await new Promise((r) => setImmediate(r));
+  t.ok(bytes > 20_000_000, `the whole answer arrived (${bytes} bytes)`);
+  t.same(warnings.filter((w) => w.includes('MaxListeners')), [], 'no "possible EventEmitter memory leak" warning');
+});
