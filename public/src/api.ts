@@ -43,6 +43,14 @@ function reportOutcome(answered: boolean): void {
   for (const l of outcomeListeners) l(answered);
 }
 
+/** Whether sotto answered: any status below 500 (status 0 is no answer at all: refused, network error). */
+const answered = (status: number): boolean => status > 0 && status < 500;
+
+/** An error that means sotto did not answer (what the server status and retries go by). */
+export function isUnanswered(err: unknown): boolean {
+  return err instanceof ApiError && !answered(err.status);
+}
+
 async function request(url: string, init: RequestInit = {}): Promise<unknown> {
   let res: Response;
   try {
@@ -52,7 +60,7 @@ async function request(url: string, init: RequestInit = {}): Promise<unknown> {
     reportOutcome(false);
     throw new ApiError(0, `cannot reach the sotto server (${(err as Error).message})`);
   }
-  reportOutcome(res.status < 500);
+  reportOutcome(answered(res.status));
   if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
   if (res.status === 204) return null;
   return res.json();

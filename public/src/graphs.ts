@@ -1,7 +1,7 @@
 // A graph card: title and controls, its targets as removable chips, inline API errors, the
 // chart and its legend. Fetches its own data (one /render per target, so an error names the
 // target that caused it) and, for a range ending now, refreshes after each flush via /stream.
-import { render, watch, type ApiError } from './api.js';
+import { isUnanswered, render, watch, type ApiError } from './api.js';
 import { Chart, renderLegend } from './chart.js';
 import { LEGEND_LIMIT, legendSlice, type PlotSeries } from './chartModel.js';
 import { button, el, replace } from './dom.js';
@@ -135,7 +135,7 @@ export class GraphCard {
     this.element.classList.remove('loading');
     const series: PlotSeries[] = [];
     const problems: HTMLElement[] = [];
-    this.unreachable = results.some((r) => r.status === 'rejected' && (r.reason as ApiError).status !== undefined && ((r.reason as ApiError).status === 0 || (r.reason as ApiError).status >= 500));
+    this.unreachable = results.some((r) => r.status === 'rejected' && isUnanswered(r.reason));
     results.forEach((r, i) => {
       const target = this.graph.targets[i]!;
       if (r.status === 'rejected') problems.push(el('p', {}, el('code', {}, target), `: ${(r.reason as ApiError).message}`));
