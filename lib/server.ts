@@ -11,7 +11,7 @@ import { StatsdListener, type ListenerAddress } from './statsd/listen.js';
 import { AdminServer } from './statsd/admin.js';
 import { createStatsdSource, type StatsdSource } from './statsd/source.js';
 import { CarbonListener, carbonCounts } from './carbon/listen.js';
-import { claimDataDir, releaseDataDir, sweepTemporaries } from './store/data-dir-claim.js';
+import { useDataDir } from './store/data-dir-claim.js';
 import { Forwarder } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter } from './store/writer.js';
@@ -47,14 +47,7 @@ export async function openWhisperStore(config: SottoConfig, warn: (message: stri
   const rules = await loadStorageRules(config.storageSchemas, config.storageAggregation);
   const coarse = coarseSchemaWarning(rules, config);
   if (coarse) warn(coarse);
-  const { crashed, unmarked } = claimDataDir(config.dataDir);
-  if (unmarked !== null) warn(`store: cannot mark the data directory as in use (${unmarked}); going on without the mark`);
-  if (crashed !== null) {
-    // The last sotto here was killed: files it was creating left hidden temporaries behind.
-    void sweepTemporaries(config.dataDir, crashed).then((n) => {
-      if (n > 0) warn(`store: removed ${n} temporary file(s) left by sotto pid ${crashed}, which stopped without closing the data directory`);
-    });
-  }
+  const release = useDataDir(config.dataDir, warn);
   const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
   return {
     write: (points, now) => writer.write(points, now),
@@ -62,7 +55,7 @@ export async function openWhisperStore(config: SottoConfig, warn: (message: stri
     reload: async () => writer.setRules(await loadStorageRules(config.storageSchemas, config.storageAggregation)),
     close: async () => {
       await writer.close();
-      releaseDataDir(config.dataDir);
+      release();
     },
   };
 }

@@ -114,3 +114,19 @@ export async function sweepTemporaries(dataDir: string, owner: number): Promise<
   await walk(dataDir, 0);
   return removed;
 }
+
+/**
+ * The collector's use of its data directory: claimDataDir() (throws while another sotto runs),
+ * the sweep of a killed predecessor's temporaries started in the background, and a warning for
+ * what could not be done. Returns the release for a clean stop.
+ */
+export function useDataDir(dataDir: string, warn: (message: string) => void): () => void {
+  const { crashed, unmarked } = claimDataDir(dataDir);
+  if (unmarked !== null) warn(`store: cannot mark the data directory as in use (${unmarked}); going on without the mark`);
+  if (crashed !== null) {
+    void sweepTemporaries(dataDir, crashed).then((n) => {
+      if (n > 0) warn(`store: removed ${n} temporary file(s) left by sotto pid ${crashed}, which stopped without closing the data directory`);
+    });
+  }
+  return () => releaseDataDir(dataDir);
+}
