@@ -48,7 +48,7 @@ export async function openWhisperStore(config: SottoConfig, warn: (message: stri
   const coarse = coarseSchemaWarning(rules, config);
   if (coarse) warn(coarse);
   const release = useDataDir(config.dataDir, warn);
-  const writer = new WhisperWriter({ dataDir: config.dataDir, rules });
+  const writer = new WhisperWriter({ dataDir: config.dataDir, rules, workers: config.writerThreads });
   return {
     write: (points, now) => writer.write(points, now),
     writeColumns: (columns, now) => writer.writeColumns(columns, now),

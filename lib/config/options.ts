@@ -14,6 +14,7 @@ export interface SottoConfig extends StatsdSocketConfig {
   httpPort: number | null;
   httpHost: string;
   dataDir: string;
+  writerThreads: number;
   storageSchemas: string;
   storageAggregation: string;
   flushInterval: number;
@@ -76,6 +77,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'httpPort', kind: 'port?', default: 8080, flag: 'http-port', describe: 'HTTP API and web page port; "off" disables' },
   { path: 'httpHost', kind: 'string', default: '127.0.0.1', flag: 'http-host', describe: 'HTTP address' },
   { path: 'dataDir', kind: 'string', default: './data', flag: 'data-dir', describe: 'where the Whisper files live' },
+  { path: 'writerThreads', kind: 'int', default: 2, min: 0, describe: 'worker threads that write the Whisper files; 0: the main thread writes (less memory, slower flushes that pause ingest)' },
   { path: 'storageSchemas', kind: 'string', default: 'conf/storage-schemas.conf', describe: 'carbon storage-schemas.conf (retentions for new files)' },
   { path: 'storageAggregation', kind: 'string', default: 'conf/storage-aggregation.conf', describe: 'carbon storage-aggregation.conf' },
   { path: 'flushInterval', kind: 'int', default: 10000, min: 1, flag: 'flush-interval', describe: 'flush interval in milliseconds' },
