@@ -1,5 +1,6 @@
 // `sotto whisper <command>`: the whisper-* tools (Debian python3-whisper 1.1.4) with the same
-// arguments and the same plain-text output, so scripts can switch, plus --json everywhere.
+// arguments and the same plain-text output, so scripts can switch, plus --json (everywhere but
+// merge and fill, which print nothing).
 //
 //   sotto whisper create data/a/b.wsp 10s:6h 1m:7d --aggregationMethod sum --xFilesFactor 0
 //   sotto whisper update data/a/b.wsp N:42 1700000000:1.5
@@ -7,15 +8,19 @@
 //   sotto whisper info data/a/b.wsp [field]      sotto whisper dump data/a/b.wsp
 //   sotto whisper resize data/a/b.wsp 10s:1d 1m:30d --nobackup
 //   sotto whisper set-aggregation data/a/b.wsp max [0.1]
+//   sotto whisper merge from.wsp to.wsp [--from T] [--until T]     (whisper-merge)
+//   sotto whisper fill src.wsp dst.wsp [--lock]                    (whisper-fill)
+//   sotto whisper diff a.wsp b.wsp [--summary] [--columns] [--json] (whisper-diff)
 //
 // Errors print "[ERROR] <message>" on stderr and set exit code 1, as the tools do.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import {
-  AGGREGATION_METHODS, create, fetch, info, parseRetentionDef, resize, setAggregationMethod, setXFilesFactor, update, updateMany,
+  AGGREGATION_METHODS, create, diff, fetch, fill, info, merge, parseRetentionDef, resize, setAggregationMethod, setXFilesFactor, update, updateMany,
   type ArchiveSpec, type FetchResult,
 } from '../whisper/index.js';
+import { formatDiffJson, formatDiffs, formatSummary } from '../whisper/diff.js';
 import { headerAndSize } from '../whisper/api.js';
 import { planCreate } from '../whisper/create.js';
 import { parsePyFloat } from '../whisper/header.js';
@@ -298,9 +303,112 @@ const setXFilesFactorCommand: CommandModule = {
   }),
 };
 
+/** The "does not exist" check whisper-merge makes before opening anything. */
+function missing(paths: string[]): boolean {
+  const absent = paths.find((p) => !fs.existsSync(p));
+  if (absent !== undefined) fail(`File "${absent}" does not exist!`);
+  return absent !== undefined;
+}
+
+/** Python's int(text, radix): whitespace around, a sign, the radix's own prefix, underscores between digits. */
+function pyInt(text: string, radix: number): number | null {
+  const m = /^\s*([+-]?)(\S*)\s*$/.exec(text);
+  if (m === null) return null;
+  let digits = m[2]!;
+  const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : radix === 2 ? '0b' : '';
+  if (prefix && digits.slice(0, 2).toLowerCase() === prefix) digits = digits.slice(2).replace(/^_/, '');
+  if (!/^[0-9a-z]+(_[0-9a-z]+)*$/i.test(digits)) return null;
+  digits = digits.replace(/_/g, '');
+  if ([...digits].some((c) => parseInt(c, 36) >= radix)) return null;
+  const n = parseInt(digits, radix);
+  return m[1] === '-' ? -n : n;
+}
+
+/** optparse's type='int' (_parse_num): "0x…" hexadecimal, "0b…" binary, a leading 0 octal, else decimal. */
+function optparseInt(text: string): number | null {
+  const lead = text.slice(0, 2).toLowerCase();
+  if (lead === '0x') return pyInt(text, 16);
+  if (lead === '0b') return pyInt(text.slice(2) || '0', 2);
+  return pyInt(text, text.startsWith('0') ? 8 : 10);
+}
+
+/**
+ * An optparse int option: undefined when not given. A bad value is a command line that cannot be
+ * used: optparse's complaint, exit code 2, nothing done (null).
+ */
+function intOption(argv: Args, name: string, command: string): number | null | undefined {
+  const raw = argv[name];
+  if (raw === undefined) return undefined;
+  const n = optparseInt(String(raw));
+  if (n === null) {
+    process.stderr.write(`sotto: option --${name}: invalid integer value: '${String(raw)}'\nRun \`sotto whisper ${command} --help\` for usage.\n`);
+    process.exitCode = 2;
+  }
+  return n;
+}
+
+const mergeCommand: CommandModule = {
+  command: 'merge <from_path> <to_path>',
+  describe: 'copy the points of a Whisper file into another with the same archives (whisper-merge)',
+  builder: (y: Argv) =>
+    y
+      .positional('from_path', { type: 'string', describe: 'file to copy from' })
+      .positional('to_path', { type: 'string', describe: 'file to copy into (its points in the range are replaced)' })
+      .option('from', { type: 'string', describe: 'beginning of the interval, unix time (default: epoch)' })
+      .option('until', { type: 'string', describe: 'end of the interval, unix time (default: now)' }),
+  handler: guarded(async (argv) => {
+    const from = intOption(argv, 'from', 'merge');
+    const until = intOption(argv, 'until', 'merge');
+    if (from === null || until === null) return;
+    const paths = [String(argv.from_path), String(argv.to_path)];
+    if (missing(paths)) return;
+    await merge(paths[0]!, paths[1]!, from, until);
+  }),
+};
+
+const fillCommand: CommandModule = {
+  command: 'fill <src> <dst>',
+  describe: 'copy points from src into dst where dst has none (whisper-fill)',
+  builder: (y: Argv) =>
+    y
+      .positional('src', { type: 'string', describe: 'file to copy from' })
+      .positional('dst', { type: 'string', describe: 'file whose gaps are filled (the archives may differ)' })
+      .option('lock', { type: 'boolean', default: false, describe: 'hold an exclusive flock on dst while writing it' }),
+  handler: guarded(async (argv) => {
+    const [src, dst] = [String(argv.src), String(argv.dst)];
+    if (missing([src, dst])) return;
+    await fill(src, dst, null, { lock: Boolean(argv.lock) });
+  }),
+};
+
+const diffCommand: CommandModule = {
+  command: 'diff <path_a> <path_b>',
+  describe: 'print the points where two Whisper files with the same archives differ (whisper-diff)',
+  builder: (y: Argv) =>
+    y
+      .positional('path_a', { type: 'string' })
+      .positional('path_b', { type: 'string' })
+      .option('summary', { type: 'boolean', default: false, describe: 'show summary of differences' })
+      .option('ignore-empty', { type: 'boolean', default: false, describe: 'skip comparison if either value is undefined' })
+      .option('columns', { type: 'boolean', default: false, describe: 'print output in simple columns' })
+      .option('headers', { type: 'boolean', default: true, describe: 'print column headers (--no-headers: do not)' })
+      .option('until', { type: 'string', describe: 'unix time of the end of the interval (default: now)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
+  handler: guarded(async (argv) => {
+    const until = intOption(argv, 'until', 'diff');
+    if (until === null) return;
+    const [a, b] = [String(argv.path_a), String(argv.path_b)];
+    const diffs = await diff(a, b, Boolean(argv['ignore-empty']), until);
+    const text = { columns: Boolean(argv.columns), headers: Boolean(argv.headers) };
+    if (argv.json) out(formatDiffJson(diffs, a, b, Boolean(argv.summary)));
+    else out(argv.summary ? formatSummary(diffs, text) : formatDiffs(diffs, text));
+  }),
+};
+
 /** `sotto whisper <command>`: one per whisper-* tool. */
 export const whisperSubcommands: readonly CommandModule[] = [
   createCommand, updateCommand, fetchCommand, infoCommand, dumpCommand, resizeCommand, setAggregationCommand, setXFilesFactorCommand,
+  mergeCommand, fillCommand, diffCommand,
 ];
 
 export const whisperCommand: CommandModule = {

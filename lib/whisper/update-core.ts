@@ -133,8 +133,11 @@ export function* updateManyOps(header: Header, newestFirst: readonly Point[], no
   }
 }
 
-/** whisper.py __archive_update_many: write runs of consecutive slots, then propagate. */
-function* archiveUpdateMany(header: Header, index: number, points: readonly Point[]): OpGenerator<void> {
+/**
+ * whisper.py __archive_update_many: write `points` (oldest first) into archive `index` whatever
+ * their age, in runs of consecutive slots, then propagate them (also what whisper.py's merge does).
+ */
+export function* archiveUpdateMany(header: Header, index: number, points: readonly Point[]): OpGenerator<void> {
   const archive = header.archives[index]!;
   const step = archive.secondsPerPoint;
   const n = points.length;
