@@ -12,7 +12,7 @@ import { AdminServer } from './statsd/admin.js';
 import { createStatsdSource, type StatsdSource } from './statsd/source.js';
 import { CarbonListener, carbonCounts } from './carbon/listen.js';
 import { useDataDir } from './store/data-dir-claim.js';
-import { Forwarder } from './carbon/forward.js';
+import { Forwarder, forwardCounts } from './carbon/forward.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { WhisperWriter } from './store/writer.js';
 import { FlushPipeline, type Logger, type PointStore } from './flush-pipeline.js';
@@ -143,6 +143,7 @@ export class SottoServer {
     await this.startTracelog();
     this.forwarders = forwardTargets(c).map((t) => new Forwarder({ ...t, maxBufferBytes: c.forwardBufferBytes, warn: (m) => this.log.warn(m) }));
     this.pipeline.connect(this.store, this.forwarders);
+    if (this.forwarders.length) this.pipeline.addSource(forwardCounts(this.forwarders));
     const agg = this.statsd.aggregator;
     const clock = this.clock;
     const dump = c.dumpMessages;

@@ -193,6 +193,18 @@ t.test('dumpMessages logs every packet; forwarders get each flush', async (t) =>
   await until(() => /^stats\.counters\.fw\.count 1 \d+$/m.test(got));
   t.ok(logs.includes('packet: "fw:1|c"'));
   t.ok(logs.some((l) => /forwarding to 127\.0\.0\.1:\d+/.test(l)));
+  t.notOk(/^sotto\.forward\./m.test(got), 'a destination that is up adds no names');
+});
+
+t.test('a destination that is down shows in the store as sotto.forward.* metrics', async (t) => {
+  const { server, store } = await start({ forward: ['tcp://127.0.0.1:1'], forwardBufferBytes: 10 });
+  t.teardown(() => server.stop());
+  await udp(server.addresses().statsd[0]!.port, 'fw:1|c');
+  await until(() => store.all().some((p) => p.name === 'sotto.forward.127_0_0_1_1.connected'));
+  const names = new Set(store.all().map((p) => p.name));
+  for (const m of ['dropped_lines', 'queued_bytes', 'connected']) t.ok(names.has(`sotto.forward.127_0_0_1_1.${m}`), m);
+  t.equal(store.value('sotto.forward.127_0_0_1_1.connected'), 0);
+  t.ok(store.all().some((p) => p.name === 'sotto.forward.127_0_0_1_1.dropped_lines' && p.value > 0), 'the dropped lines are counted');
 });
 
 t.test('the HTTP app listens on httpHost:httpPort and reports health', async (t) => {

@@ -4,6 +4,7 @@
 // waits, so one slow destination blocks neither the others nor the flush.
 import net from 'node:net';
 import { LogThrottle } from '../log-throttle.js';
+import type { FlushSource, MetricPoint } from '../types.js';
 
 /** "Buffer full" is said at most this often (a slow destination would say it at every flush). */
 const DROP_WARN_EVERY_MS = 60_000;
@@ -162,4 +163,40 @@ export class Forwarder {
       socket.end();
     });
   }
+}
+
+/** A destination as one metric name component: `127.0.0.1:2003` → `127_0_0_1_2003` (dots would make a path). */
+export function destinationComponent(destination: string): string {
+  return destination.replace(/[[\]]/g, '').replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/**
+ * The forward destinations' health as metrics, per flush interval, so a dashboard shows a
+ * destination falling behind: `sotto.forward.<destination>.dropped_lines` (lines dropped from its
+ * full buffer in the interval), `.queued_bytes` (waiting now) and `.connected` (1 or 0). Written
+ * from the first flush that finds trouble (a drop, or lines waiting for a destination that is not
+ * connected) on, so setups whose destinations are always up get no new names (nor does etsy's
+ * differential).
+ */
+export function forwardCounts(forwarders: readonly Pick<Forwarder, 'stats'>[]): FlushSource {
+  const dropped = new Map<string, number>();
+  let used = false;
+  return {
+    flush(ms: number): MetricPoint[] {
+      const stats = forwarders.map((f) => f.stats());
+      used ||= stats.some((s) => s.droppedLines > 0 || (!s.connected && s.queuedBytes > 0));
+      if (!used) return [];
+      const timestamp = Math.round(ms / 1000);
+      return stats.flatMap((s) => {
+        const name = `sotto.forward.${destinationComponent(s.destination)}`;
+        const since = s.droppedLines - (dropped.get(s.destination) ?? 0);
+        dropped.set(s.destination, s.droppedLines);
+        return [
+          { name: `${name}.dropped_lines`, value: since, timestamp },
+          { name: `${name}.queued_bytes`, value: s.queuedBytes, timestamp },
+          { name: `${name}.connected`, value: s.connected ? 1 : 0, timestamp },
+        ];
+      });
+    },
+  };
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { CarbonListener } from '../../lib/carbon/listen.js';
-import { Forwarder, plaintextLines } from '../../lib/carbon/forward.js';
+import { Forwarder, destinationComponent, forwardCounts, plaintextLines } from '../../lib/carbon/forward.js';
 import type { MetricPoint } from '../../lib/types.js';
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -144,6 +144,34 @@ t.test('drops are reported once a minute with their count, and what is left at s
   t.equal(warnings.filter((w) => w.includes('buffer full')).at(-1), 'forward 127.0.0.1:1: buffer full (12 bytes), dropped 8 lines since the last report (10 so far)', 'a minute later: everything since');
   await f.close(50);
   t.ok(warnings.includes('forward 127.0.0.1:1: 2 lines not sent at shutdown (unreachable)'), 'what was still queued is said');
+});
+
+t.test("destinations' health becomes metrics once one is in trouble: drops per interval, bytes waiting, connected", async (t) => {
+  const up = await sink();
+  t.teardown(() => up.close());
+  const healthy = new Forwarder({ host: '127.0.0.1', port: up.port, maxBufferBytes: 1 << 20, warn: () => undefined });
+  const down = new Forwarder({ host: '127.0.0.1', port: 1, maxBufferBytes: 12, warn: () => undefined, minBackoffMs: 60_000 });
+  t.teardown(async () => { await healthy.close(); await down.close(50); });
+  await until(() => healthy.stats().connected);
+  const source = forwardCounts([healthy]);
+  healthy.send('a 1 1\n');
+  t.same(source.flush(1_700_000_000_000), [], 'a destination that takes everything adds no names');
+  const both = forwardCounts([healthy, down]);
+  await until(() => down.stats().queuedBytes === 0 && !down.stats().connected);
+  t.same(both.flush(1_700_000_010_000), [], 'nothing waiting, nothing dropped: still no names');
+  down.send('m 1 1\nm 2 1\nm 3 1\n'); // 18 bytes: the oldest slice is dropped (3 lines), nothing waits
+  down.send('n 1 1\n');
+  const at = (ms: number) => Object.fromEntries((both.flush(ms) as { name: string; value: number; timestamp: number }[]).map((p) => [p.name, [p.value, p.timestamp]]));
+  const d = `sotto.forward.127_0_0_1_1`;
+  const h = `sotto.forward.127_0_0_1_${up.port}`;
+  t.same(at(1_700_000_020_000), {
+    [`${d}.dropped_lines`]: [3, 1_700_000_020], [`${d}.queued_bytes`]: [6, 1_700_000_020], [`${d}.connected`]: [0, 1_700_000_020],
+    [`${h}.dropped_lines`]: [0, 1_700_000_020], [`${h}.queued_bytes`]: [0, 1_700_000_020], [`${h}.connected`]: [1, 1_700_000_020],
+  }, 'every destination, from the first interval with trouble');
+  t.same(at(1_700_000_030_000)[`${d}.dropped_lines`], [0, 1_700_000_030], 'drops are per interval');
+  down.send('o 1 1\np 1 1\n');
+  t.same(at(1_700_000_040_000)[`${d}.dropped_lines`], [1, 1_700_000_040], 'the next drop counts in its own interval');
+  t.equal(destinationComponent('[::1]:2003'), '__1_2003', 'an IPv6 destination is one name component');
 });
 
 t.test('a slow destination does not hold back another one', async (t) => {
