@@ -128,6 +128,32 @@ export class FlushPipeline {
     this.sources.push(source);
   }
 
+  /**
+   * The store's trouble as metrics, so a full disk or an unwritable directory can be graphed and
+   * alerted on: per flush, `sotto.store.metrics_not_written` (in the interval),
+   * `sotto.store.unwritten_flushes` (named, not written yet) and `sotto.store.joined_flushes` (in
+   * the interval: writing fell a whole interval behind). Written from the first flush after a
+   * metric could not be written on, so a store that never fails adds no names.
+   */
+  storeCounts(): FlushSource {
+    let notWritten = 0;
+    let joined = 0;
+    return {
+      flush: (ms: number): MetricPoint[] => {
+        if (this.storeErrors === 0) return [];
+        const timestamp = Math.round(ms / 1000);
+        const out = [
+          { name: 'sotto.store.metrics_not_written', value: this.storeErrors - notWritten, timestamp },
+          { name: 'sotto.store.unwritten_flushes', value: this.unwrittenFlushes, timestamp },
+          { name: 'sotto.store.joined_flushes', value: this.coalescedFlushes - joined, timestamp },
+        ];
+        notWritten = this.storeErrors;
+        joined = this.coalescedFlushes;
+        return out;
+      },
+    };
+  }
+
   /** Subscribe to "a flush was written"; returns the unsubscribe function. */
   onFlush(listener: (e: FlushEvent) => void): () => void {
     this.listeners.add(listener);
@@ -299,6 +325,7 @@ export class FlushPipeline {
       this.lastWritten = timestamp;
     } catch (err) {
       this.backend.lastException = Math.round(clock() / 1000);
+      this.storeErrors += points.length;
       log.warn(`store: writing ${points.length} points of the flush at ${timestamps.join(', ')} failed: ${(err as Error).message}`);
     }
     this.unwrittenFlushes -= timestamps.length;

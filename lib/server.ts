@@ -144,6 +144,7 @@ export class SottoServer {
     this.forwarders = forwardTargets(c).map((t) => new Forwarder({ ...t, maxBufferBytes: c.forwardBufferBytes, warn: (m) => this.log.warn(m) }));
     this.pipeline.connect(this.store, this.forwarders);
     if (this.forwarders.length) this.pipeline.addSource(forwardCounts(this.forwarders));
+    this.pipeline.addSource(this.pipeline.storeCounts());
     const agg = this.statsd.aggregator;
     const clock = this.clock;
     const dump = c.dumpMessages;

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { FlushPipeline, type PointStore } from '../lib/flush-pipeline.js';
 import type { FlushNaming, PointColumns } from '../lib/statsd/names.js';
-import type { FlushEvent } from '../lib/types.js';
+import type { FlushEvent, MetricPoint } from '../lib/types.js';
 
 /** A statsd naming job that yields one point per flush: `c <flush second>` = flush second. */
 function namingFor(ms: number): FlushNaming {
@@ -132,3 +132,38 @@ t.test('names the store refuses are logged at most once a minute, with the count
   t.equal(warnings.length, 2);
   t.match(warnings[1], /^store: 6 metric\(s\) not written since the last report.*\(7 so far\)$/);
 });
+
+t.test("the store's trouble becomes sotto.store.* metrics from the first metric not written on", async (t) => {
+  const p = new FlushPipeline({ flushStatsd: namingFor, log: { info: () => {}, warn: () => {} }, clock: () => 0 });
+  const written: MetricPoint[][] = [];
+  let refuse = 0;
+  let fail = false;
+  const store: PointStore = {
+    write: async (points) => {
+      if (fail) throw new Error('disk full');
+      written.push(points);
+      return { errors: points.slice(0, refuse).map((pt) => ({ name: pt.name, message: 'refused' })) };
+    },
+    close: async () => {},
+  };
+  p.connect(store, []);
+  p.addSource(p.storeCounts());
+  const store_ = (i: number) => Object.fromEntries(written[i]!.filter((pt) => pt.name.startsWith('sotto.store.')).map((pt) => [pt.name, pt.value]));
+  await p.collect(10_000, 10);
+  await p.collect(20_000, 20);
+  t.same(store_(1), {}, 'a store that writes everything adds no names');
+  refuse = 1; // the flush's one metric, 'c'
+  await p.collect(30_000, 30);
+  refuse = 0;
+  await p.collect(40_000, 40);
+  t.same(store_(3), { 'sotto.store.metrics_not_written': 1, 'sotto.store.unwritten_flushes': 0, 'sotto.store.joined_flushes': 0 }, 'the refused metric, at the next flush');
+  await p.collect(50_000, 50);
+  t.equal(store_(4)['sotto.store.metrics_not_written'], 0, 'per interval');
+  fail = true;
+  await p.collect(60_000, 60);
+  fail = false;
+  await p.collect(70_000, 70);
+  t.equal(store_(5)['sotto.store.metrics_not_written'], 4, "a failed write counts all its metrics ('c' and the three sotto.store ones)");
+  t.equal(p.writeStats().metricsNotWritten, 5, 'as /api/health counts them');
+});
+
