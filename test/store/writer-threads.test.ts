@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../../lib/config/load.js';
 import { openWhisperStore } from '../../lib/server.js';
 import { fetch } from '../../lib/whisper/index.js';
+import type { WriteReport } from '../../lib/store/writer.js';
 
 const NOW = 1_700_000_000;
 
@@ -20,7 +21,7 @@ for (const threads of [0, 1, 3]) {
     process.on('worker', count);
     const store = await openWhisperStore(config);
     const names = Array.from({ length: 50 }, (_, i) => `app.k${i}.count`);
-    const report = await store.write(names.map((name, i) => ({ name, value: i, timestamp: NOW })), NOW);
+    const report = (await store.write(names.map((name, i) => ({ name, value: i, timestamp: NOW })), NOW)) as WriteReport;
     await store.close();
     process.off('worker', count);
     t.equal(started, threads, 'worker threads started');
