@@ -107,11 +107,11 @@ class App {
     await watchForFirstMetric($('empty'), $('empty-command'), $('empty-interval'), () => this.tree.refresh());
   }
 
-  /** sotto answers again after an outage: retry the tree branches and graphs that failed meanwhile. */
+  /** sotto answers again after an outage: retry the tree branches and graphs (of either view) that failed meanwhile. */
   private recovered(): void {
     void this.tree.retryFailed();
     for (const card of this.cards.values()) card.retryIfFailed();
-    if (this.state.view === 'requests') this.requests.render();
+    if (this.state.view === 'requests') this.requests.recovered();
   }
 
   /** The shared time range every card draws. */

@@ -4,7 +4,8 @@
 import { health, metricIndex } from './api.js';
 import { onlyInternalMetrics } from './statsd.js';
 
-const POLL_MS = 3_000;
+/** How often the empty page looks for a first metric. */
+export const POLL_MS = 3_000;
 /** More names than sotto writes for itself: not empty, without listing every name. */
 const SURELY_USER_METRICS = 100;
 

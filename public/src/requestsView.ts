@@ -3,7 +3,7 @@
 // restarts, headroom, backlog, errors and application time — graph cards over the /render
 // expressions of requests.ts, sharing the page's time range. What is shown lives in the URL
 // (`view=requests&inst=…&threads=…&rh=…`), so the view can be shared like any graph.
-import { expand } from './api.js';
+import { expand, isUnanswered } from './api.js';
 import { button, el, replace } from './dom.js';
 import { GraphCard, type GraphContext } from './graphs.js';
 import { cleanInstanceGlob, globOf, instanceNotes, instanceOf, requestsGraphs, type RequestsGraph } from './requests.js';
@@ -49,6 +49,8 @@ export class RequestsView {
   private cardsKey = '';
   private readonly discoveries = new Map<string, Discovery>();
   private seq = 0;
+  /** The last listing of the instances failed because sotto did not answer (tried again on recovery). */
+  private discoveryUnanswered = false;
 
   constructor(private readonly opts: RequestsViewOptions) {
     const q = <T extends HTMLElement>(sel: string) => opts.element.querySelector(sel) as T;
@@ -86,19 +88,32 @@ export class RequestsView {
       return;
     }
     const seq = ++this.seq;
+    this.discoveryUnanswered = false;
     void this.discover(glob).then(
       (found) => {
         if (seq === this.seq) this.show(glob, state, found);
       },
       (err: Error) => {
-        if (seq === this.seq) replace(this.note, el('p', { class: 'error' }, `cannot list the tracelog instances: ${err.message}`));
+        if (seq !== this.seq) return;
+        this.discoveryUnanswered = isUnanswered(err);
+        replace(this.note, el('p', { class: 'error' }, `cannot list the tracelog instances: ${err.message}`));
       },
     );
+  }
+
+  /**
+   * sotto answers again after an outage: loads again what failed because it did not answer (the
+   * graphs, and the list of instances); what failed for another reason stays as it is.
+   */
+  recovered(): void {
+    for (const card of this.cards) card.retryIfFailed();
+    if (this.discoveryUnanswered) this.render();
   }
 
   /** Stops the cards (their live updates) while the view is hidden. */
   hide(): void {
     this.seq++;
+    this.discoveryUnanswered = false;
     this.clearCards();
   }
 

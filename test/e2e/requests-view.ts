@@ -3,6 +3,7 @@
 // Chromium): opened from the tree and from a shared URL, for one instance and summed over both,
 // with every graph's points and a headroom value checked against the fixture (tracelogValue in
 // support/fixtures.ts) through the documented formula; keyboard use; instance text as text.
+// (server-status.test.ts uses drawn() and line() for the view's recovery after an outage.)
 import type { Test } from 'tap';
 import type { BrowserContext, Page } from 'playwright-core';
 import { formatValue } from '../../public/src/format.js';
@@ -43,7 +44,7 @@ function headroom(insts: readonly TracelogInstance[], i: number): number {
 }
 
 const card = (page: Page, id: string) => page.locator(`#requests-graphs .graph-card[data-requests-graph="${id}"]`);
-const line = (page: Page, id: string, series: string) => present(card(page, id).locator(`path.series-line[data-series="${series}"]`));
+export const line = (page: Page, id: string, series: string) => present(card(page, id).locator(`path.series-line[data-series="${series}"]`));
 
 /** Hovers the `index`-th drawn point of a card's series and returns the crosshair's value for it. */
 async function valueAtPoint(page: Page, id: string, series: string, index: number): Promise<string> {
@@ -58,7 +59,7 @@ async function valueAtPoint(page: Page, id: string, series: string, index: numbe
 }
 
 /** Waits until every graph of the view has drawn its lines. */
-async function drawn(page: Page): Promise<void> {
+export async function drawn(page: Page): Promise<void> {
   for (const [id, series] of [['rate', 'max rate'], ['headroom', 'headroom'], ['backlog', 'active'], ['errors', 'errors'], ['time', 'max']] as const) await line(page, id, series).waitFor();
 }
 

@@ -2,21 +2,30 @@
 // (DOM types for the functions passed to page.evaluate, which run in the browser.)
 // What the page says about the server itself: a banner while sotto does not answer (every
 // request refused, or answered 5xx), gone once it answers again, with tree branches that failed
-// meanwhile retried (by a click, or by themselves on recovery); a note when writing falls behind
-// (/api/health's writes.unwrittenFlushes); and the empty state's flush interval from /api/health.
+// meanwhile retried (by a click, or by themselves on recovery), and so are the Requests view's
+// graphs; a note when writing falls behind (/api/health's writes.unwrittenFlushes); and the empty
+// state's flush interval from /api/health. The page's timers run on Playwright's clock (installed
+// for the whole browser context): time flows as usual, and a test skips the waits it is about
+// (the retry 5 s after an outage, the 10 s health poll) with clock.fastForward / runFor.
 import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Route } from 'playwright-core';
-import { launchBrowser, needPeer, openPage } from './support/browser.js';
+import { DOWN_FIRST_MS, UP_POLL_MS } from '../../public/src/serverStatus.js';
+import { drawn as requestsDrawn, line as requestsLine } from './requests-view.js';
+import { launchBrowser, needPeer, openPage, pathStats } from './support/browser.js';
 import { ensurePageBuilt } from './support/build.js';
-import { whisperAvailable, writeWhisperFixture } from './support/fixtures.js';
-import { clean } from './support/page.js';
+import { fixtureSeries, fixtureT0, STEP, whisperAvailable, writeWhisperFixture, type FixtureSeries } from './support/fixtures.js';
+import { clean, params } from './support/page.js';
 import { startSotto } from './support/sotto.js';
 
-/** Long enough for the page's first retry after an outage (5 s) plus slack; short enough to be bounded. */
-const RECOVERY_MS = 12_000;
+/**
+ * Real time for what a skipped wait set off (a health check, the loads it triggers) to be answered
+ * and shown. The page's clock keeps flowing meanwhile, so this stays well short of the next retry
+ * (10 s after the first): a retry that does not come when it should fails the test.
+ */
+const SETTLE_MS = 3000;
 
 /** Makes every request of the page fail (refused connection, or a 503) until the returned function is called. */
 async function outage(page: Page, kind: 'refused' | '503'): Promise<() => Promise<void>> {
@@ -32,18 +41,30 @@ if (needPeer(t, "Debian's python3-whisper", whisperAvailable(), 'apt-get install
   const dataDir = mkdtempSync(join(tmpdir(), 'sotto-e2e-status-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const now = Math.floor(Date.now() / 1000);
-  writeWhisperFixture(dataDir, ['app.web.hits', 'app.db.queries', 'other.x'].map((name) => ({ name, retentions: [[10, 360]], points: [[now - 60, 1]] })));
+  const T0 = fixtureT0(now);
+  writeWhisperFixture(dataDir, [
+    ...['app.web.hits', 'app.db.queries', 'other.x'].map((name): FixtureSeries => ({ name, retentions: [[10, 360]], points: [[now - 60, 1]] })),
+    ...fixtureSeries(T0).filter((s) => s.name.startsWith('tracelog.')), // for the Requests view
+  ]);
   const sotto = await startSotto({ dataDir, flushInterval: 2000 });
   t.teardown(() => sotto.stop());
+  // The first write waits for the writer's threads to start, which on a busy machine takes longer
+  // than two flush intervals: the page would then rightly say "writing is N flushes behind" in the
+  // status area these tests watch. Start once writing has caught up.
+  const firstWrite = sotto.nextFlush();
+  firstWrite.catch(() => undefined); // awaited below; this only keeps an early rejection from being unhandled
   const context = await launchBrowser(t);
+  await firstWrite;
 
   if (context) {
+    await context.clock.install();
     const outageTest = (kind: 'refused' | '503') => async (t: Test) => {
       const w = await openPage(t, context, `outage-${kind}`);
       await w.page.goto(`${sotto.base}/`);
       await w.page.locator('.tree-row[data-path="app"]').click();
       await w.page.locator('.tree-row[data-path="app.web"]').waitFor();
-      t.ok(await w.page.locator('#server-status').isHidden(), 'no banner while sotto answers');
+      const said = await w.page.locator('#server-status').textContent();
+      t.ok(await w.page.locator('#server-status').isHidden(), `no banner while sotto answers${said ? ` (it says “${said}”)` : ''}`);
 
       const restore = await outage(w.page, kind);
       await w.page.locator('.tree-row[data-path="app.web"]').click();
@@ -57,7 +78,10 @@ if (needPeer(t, "Debian's python3-whisper", whisperAvailable(), 'apt-get install
       t.equal(await banner(w.page).count(), 1, 'still one banner');
 
       await restore();
-      await banner(w.page).waitFor({ state: 'detached', timeout: RECOVERY_MS });
+      // The page asks again DOWN_FIRST_MS after it found sotto away: skip that wait. (A retry
+      // scheduled later would not be reached by this jump, and the banner would stay.)
+      await w.page.clock.fastForward(DOWN_FIRST_MS);
+      await banner(w.page).waitFor({ state: 'detached', timeout: SETTLE_MS });
       t.ok(await w.page.locator('#server-status').isHidden(), 'the banner goes once sotto answers again');
       // Branches that failed during the outage are retried on recovery: their ⚠ goes, their children come.
       await w.page.locator('.tree-row[data-path="app.web"] .row-error').waitFor({ state: 'detached', timeout: 5000 });
@@ -86,16 +110,70 @@ if (needPeer(t, "Debian's python3-whisper", whisperAvailable(), 'apt-get install
       clean(t, w);
     });
 
+    t.test('the Requests view loads its graphs again once sotto answers', async (t) => {
+      const w = await openPage(t, context, 'outage-requests');
+      await w.page.goto(`${sotto.base}/?from=${T0}&until=${T0 + 600}&view=requests&inst=web1`);
+      await requestsDrawn(w.page);
+      const cards = w.page.locator('#requests-graphs .graph-card');
+      const graphs = await cards.count();
+      t.equal(graphs, 5, 'five graphs drawn while sotto answers');
+
+      // Zooming out while sotto is away: every graph of the view loads again, and fails.
+      const restore = await outage(w.page, 'refused');
+      await w.page.locator('body').press('-');
+      await banner(w.page).waitFor();
+      await w.page.waitForFunction((n) => {
+        const all = Array.from(document.querySelectorAll('#requests-graphs .graph-card'));
+        return all.length === n && all.every((c) => !c.classList.contains('loading') && c.querySelector('.graph-error p'));
+      }, graphs);
+      t.equal(await w.page.locator('#requests-graphs path.series-line').count(), 0, 'no graph has a line during the outage');
+      t.match(await cards.first().locator('.graph-error').textContent(), /cannot reach the sotto server/, 'each says why');
+      const from = Number(params(w.page).get('from'));
+      const until = Number(params(w.page).get('until'));
+      t.ok(from < T0 && until > T0 + 600, 'the range was zoomed out');
+
+      await restore();
+      await w.page.clock.fastForward(DOWN_FIRST_MS); // the page's retry
+      await banner(w.page).waitFor({ state: 'detached', timeout: SETTLE_MS });
+      await requestsDrawn(w.page);
+      t.pass('once sotto answers, every graph is drawn again');
+      t.equal(await w.page.locator('#requests-graphs .graph-error p').count(), 0, 'and no error is left');
+      // web1's rate has a value at every fixture step (0…59) inside graphite's window (from, until].
+      const steps = Array.from({ length: 60 }, (_, i) => T0 + STEP * i).filter((ts) => ts > from && ts <= until).length;
+      const rate = pathStats(await requestsLine(w.page, 'rate', 'rate').getAttribute('d'));
+      t.same([rate.points, rate.segments], [steps, 1], `the rate has its ${steps} points in the zoomed-out range`);
+
+      // An instance asked for while sotto is away cannot be listed; once sotto answers, it is.
+      const again = await outage(w.page, 'refused');
+      await w.page.locator('#requests-inst').fill('app1__acme__instance1');
+      await w.page.locator('#requests-inst').press('Enter');
+      await w.page.locator('#requests-note .error', { hasText: 'cannot list the tracelog instances' }).waitFor();
+      await banner(w.page).waitFor();
+      await again();
+      await w.page.clock.fastForward(DOWN_FIRST_MS);
+      await banner(w.page).waitFor({ state: 'detached', timeout: SETTLE_MS });
+      await w.page.locator('#requests-title', { hasText: 'Requests: app1__acme__instance1' }).waitFor({ timeout: SETTLE_MS });
+      await requestsDrawn(w.page);
+      t.equal(await w.page.locator('#requests-note .error').count(), 0, 'the instance is listed and its graphs drawn once sotto answers');
+      clean(t, w);
+    });
+
     t.test('writing behind: a note when more than one flush waits to be written', async (t) => {
       const w = await openPage(t, context, 'writing-behind');
       let unwritten = 5;
       let polls = 0;
+      let answering = 0;
       await w.page.route('**/api/health', async (route) => {
         polls++;
-        const res = await route.fetch();
-        const body = (await res.json()) as Record<string, unknown>;
-        const writes = { ...(body.writes as object), unwrittenFlushes: unwritten, lastWrittenFlush: 1_700_000_000, lastWriteMs: 4200 };
-        await route.fulfill({ response: res, json: { ...body, writes } });
+        answering++;
+        try {
+          const res = await route.fetch();
+          const body = (await res.json()) as Record<string, unknown>;
+          const writes = { ...(body.writes as object), unwrittenFlushes: unwritten, lastWrittenFlush: 1_700_000_000, lastWriteMs: 4200 };
+          await route.fulfill({ response: res, json: { ...body, writes } });
+        } finally {
+          answering--;
+        }
       });
       await w.page.goto(`${sotto.base}/`);
       const note = w.page.locator('#server-status .status-behind');
@@ -105,10 +183,17 @@ if (needPeer(t, "Debian's python3-whisper", whisperAvailable(), 'apt-get install
       t.equal(await banner(w.page).count(), 0, 'not the outage banner');
       t.match(await note.getAttribute('title'), /4200 ms/, 'details in the tooltip');
       unwritten = 1; // keeping up: one flush being written
-      await note.waitFor({ state: 'detached', timeout: 15_000 });
+      await w.page.clock.fastForward(UP_POLL_MS); // to the next poll (a later one would leave the note)
+      await note.waitFor({ state: 'detached', timeout: SETTLE_MS });
       t.ok(await w.page.locator('#server-status').isHidden(), 'gone when writing keeps up');
+      // Three seconds of the page's time, a second at a time, each time letting the polls it set
+      // off be answered (the page schedules its next poll once the last one has its answer).
       const before = polls;
-      await w.page.waitForTimeout(3000);
+      for (let s = 0; s < 3; s++) {
+        await w.page.clock.runFor(1000);
+        await w.page.waitForTimeout(50);
+        while (answering > 0) await w.page.waitForTimeout(20);
+      }
       t.ok(polls - before <= 1, `health is polled at a modest rate (${polls - before} in 3 s)`);
       clean(t, w);
     });
