@@ -15,7 +15,7 @@ import { HAS_WHISPER_PY, INSTALL_HINT, int, pick, rng, run, runCli, scratchDir }
 
 const SEED = Number(process.env.SOTTO_SEED ?? 20250611);
 const PAIRS = Number(process.env.SOTTO_PAIRS ?? 3);
-const LIB_PAIRS = Number(process.env.SOTTO_LIB_PAIRS ?? 40);
+const LIB_PAIRS = Number(process.env.SOTTO_LIB_PAIRS ?? 25);
 const TOOLS = ['merge', 'fill', 'diff'].every((name) => fs.existsSync(`/usr/bin/whisper-${name}`));
 
 function needTools(t: object, library = false): boolean {
