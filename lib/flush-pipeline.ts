@@ -26,6 +26,11 @@ export interface Logger {
   warn(message: string): void;
 }
 
+/** How many different names (a failed write counts each metric once). */
+function distinct(names: readonly string[]): number {
+  return new Set(names).size;
+}
+
 /** How long one slice of flush work may hold the event loop before packets get their turn (ms). */
 const SLICE_MS = 4;
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -249,6 +254,8 @@ export class FlushPipeline {
       try {
         this.reportErrors(await this.store!.write(batch));
       } catch (err) {
+        this.backend.lastException = Math.round(this.opts.clock() / 1000);
+        this.storeErrors += distinct(batch.map((p) => p.name));
         this.opts.log.warn(`store: writing ${batch.length} carbon points failed: ${(err as Error).message}`);
       }
     });
@@ -325,7 +332,7 @@ export class FlushPipeline {
       this.lastWritten = timestamp;
     } catch (err) {
       this.backend.lastException = Math.round(clock() / 1000);
-      this.storeErrors += points.length;
+      this.storeErrors += distinct(points); // a joined flush names a metric once per flush
       log.warn(`store: writing ${points.length} points of the flush at ${timestamps.join(', ')} failed: ${(err as Error).message}`);
     }
     this.unwrittenFlushes -= timestamps.length;

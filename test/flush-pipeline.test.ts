@@ -165,5 +165,9 @@ t.test("the store's trouble becomes sotto.store.* metrics from the first metric 
   await p.collect(70_000, 70);
   t.equal(store_(5)['sotto.store.metrics_not_written'], 4, "a failed write counts all its metrics ('c' and the three sotto.store ones)");
   t.equal(p.writeStats().metricsNotWritten, 5, 'as /api/health counts them');
+  fail = true;
+  p.storeCarbon([{ name: 'a.b', value: 1, timestamp: 60 }, { name: 'a.b', value: 2, timestamp: 70 }, { name: 'a.c', value: 1, timestamp: 70 }]);
+  await p.drain();
+  t.equal(p.writeStats().metricsNotWritten, 7, "a failed write of carbon points counts each metric once (a.b, a.c)");
 });
 
