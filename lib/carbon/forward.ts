@@ -179,7 +179,7 @@ export function destinationComponent(destination: string): string {
  * differential).
  */
 export function forwardCounts(forwarders: readonly Pick<Forwarder, 'stats'>[]): FlushSource {
-  const dropped = new Map<string, number>();
+  const dropped = forwarders.map(() => 0);
   let used = false;
   return {
     flush(ms: number): MetricPoint[] {
@@ -187,10 +187,10 @@ export function forwardCounts(forwarders: readonly Pick<Forwarder, 'stats'>[]): 
       used ||= stats.some((s) => s.droppedLines > 0 || (!s.connected && s.queuedBytes > 0));
       if (!used) return [];
       const timestamp = Math.round(ms / 1000);
-      return stats.flatMap((s) => {
+      return stats.flatMap((s, i) => {
         const name = `sotto.forward.${destinationComponent(s.destination)}`;
-        const since = s.droppedLines - (dropped.get(s.destination) ?? 0);
-        dropped.set(s.destination, s.droppedLines);
+        const since = s.droppedLines - dropped[i]!;
+        dropped[i] = s.droppedLines;
         return [
           { name: `${name}.dropped_lines`, value: since, timestamp },
           { name: `${name}.queued_bytes`, value: s.queuedBytes, timestamp },

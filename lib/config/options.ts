@@ -242,5 +242,7 @@ export function deleteSwitches(c: SottoConfig): { counters: boolean; timers: boo
 export function forwardTargets(c: SottoConfig): { host: string; port: number }[] {
   const list = c.forward.map((f) => parseForwardUrl(f, 'forward'));
   if (c.graphiteHost) list.push({ host: c.graphiteHost, port: c.graphitePort });
-  return list;
+  // A destination named twice (graphiteHost also in forward) gets each flush once.
+  const seen = new Set<string>();
+  return list.filter((d) => !seen.has(`${d.host}:${d.port}`) && !!seen.add(`${d.host}:${d.port}`));
 }

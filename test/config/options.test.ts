@@ -123,6 +123,7 @@ t.test('deleteIdleStats turns on each delete option not set explicitly', async (
 
 t.test('forward destinations include graphiteHost', async (t) => {
   t.same(forwardTargets({ ...defaults(), forward: ['tcp://[::1]:2003'], graphiteHost: 'g', graphitePort: 2004 }), [{ host: '::1', port: 2003 }, { host: 'g', port: 2004 }]);
+  t.same(forwardTargets({ ...defaults(), forward: ['tcp://g:2004', 'tcp://h:2003', 'tcp://h:2003'], graphiteHost: 'g', graphitePort: 2004 }), [{ host: 'g', port: 2004 }, { host: 'h', port: 2003 }], 'a destination named twice is one destination');
   t.throws(() => parseForwardUrl('tcp://h:0', 'x'), { message: 'x: bad destination "tcp://h:0": expected tcp://host:port' });
 });
 
