@@ -38,6 +38,8 @@ const NAMES = [
   'stats.gauges.g', 'statsd.numStats', 'stats.statsd.processing_time', 'stats.statsd.graphiteStats.last_exception',
   'stats.statsd.graphiteStats.flush_time', 'stats.counters.statsd.bad_lines_seen.count', 'carbon.agents.a.cpu',
   'servers.web01.load.1min', 'foo', 'countdown.count.x', 'my.upper', 'a.min', 'b.max', 'stats.x.lower_topper',
+  'sotto.carbon.bad_lines', 'sotto.tracelog.orphan_records', 'sotto.forward.h_2003.dropped_lines', 'sotto.forward.h_2003.queued_bytes',
+  'sotto.store.metrics_not_written', 'sotto.store.unwritten_flushes', 'app.sotto.bad_lines',
 ];
 
 t.test("carbon's loader selects the same storage for the shipped configuration", async (t) => {

@@ -54,6 +54,17 @@ t.test('the shipped configuration gives statsd metrics a 10 s archive and statsd
     ['statsd.numStats', 0.3, 'average'],
     ['stats.statsd.graphiteStats.last_flush', 0, 'max'],
     ['servers.web1.load', 0.3, 'average'],
+    // sotto's own metrics: counts per flush add up, levels average
+    ['sotto.carbon.bad_lines', 0, 'sum'],
+    ['sotto.carbon.points_received', 0, 'sum'],
+    ['sotto.tracelog.records', 0, 'sum'],
+    ['sotto.tracelog.late_records', 0, 'sum'],
+    ['sotto.forward.127_0_0_1_2003.dropped_lines', 0, 'sum'],
+    ['sotto.forward.127_0_0_1_2003.queued_bytes', 0.3, 'average'],
+    ['sotto.forward.127_0_0_1_2003.connected', 0.3, 'average'],
+    ['sotto.store.metrics_not_written', 0, 'sum'],
+    ['sotto.store.joined_flushes', 0, 'sum'],
+    ['sotto.store.unwritten_flushes', 0.3, 'average'],
   ];
   for (const [name, xff, method] of table) {
     const s = selectStorage(rules, name);
