@@ -154,13 +154,10 @@ const fetchCommand: CommandModule = {
       .option('drop', { choices: ['nulls', 'zeroes', 'empty'], describe: 'leave out null, zero or both kinds of values' }),
   handler: guarded(async (argv) => {
     const n = now();
-    const time = (name: string, fallback: number): number => {
-      const raw = argv[name];
-      if (raw === undefined) return fallback;
-      if (!/^\s*[+-]?\d+\s*$/.test(String(raw))) throw new Error(`option --${name}: invalid integer value: '${String(raw)}'`);
-      return Number(raw);
-    };
-    const result: FetchResult | null = await fetch(String(argv.path), time('from', n - 86400), time('until', n), n);
+    const from = intOption(argv, 'from', 'fetch');
+    const until = intOption(argv, 'until', 'fetch');
+    if (from === null || until === null) return; // optparse's complaint, exit code 2
+    const result: FetchResult | null = await fetch(String(argv.path), from ?? n - 86400, until ?? n, n);
     if (result === null) {
       fail('No data in selected timerange', true);
       return;

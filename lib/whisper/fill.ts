@@ -80,7 +80,7 @@ export function fillFetches(src: Header, tstart: number, tstop: number, now: num
   const fetches: [number, number][] = [];
   for (const index of byRetention(src)) {
     const rtime = now - src.archives[index]!.retention;
-    if (tstop <= rtime) continue; // this archive's retention ends before the range does
+    if (tstop <= rtime) continue; // the range ends before this archive's oldest point (now - retention)
     const fromTime = rtime > tstart ? rtime : tstart;
     fetches.push([fromTime, tstop]);
     tstop = fromTime;

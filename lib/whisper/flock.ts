@@ -10,6 +10,8 @@
 // it cannot lock (CAN_LOCK false).
 import { spawn } from 'node:child_process';
 
+let warned = false;
+
 export async function withFileLock<R>(path: string, body: () => Promise<R>): Promise<R> {
   const child = spawn('flock', ['--exclusive', '--', path, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -22,7 +24,11 @@ export async function withFileLock<R>(path: string, body: () => Promise<R>): Pro
     child.once('close', (code) => reject(new Error(`cannot lock ${path}: ${stderr.trim() || `flock exited with code ${code}`}`)));
     child.stdin.write('locked\n');
   });
-  if (!locked) return body();
+  if (!locked) {
+    if (!warned) process.emitWarning('flock(1) (util-linux) not found: writing without a lock');
+    warned = true;
+    return body();
+  }
   try {
     return await body();
   } finally {

@@ -46,8 +46,8 @@ export interface MergeWindow {
 
 /**
  * file_merge's loop: for each archive by retention, from max(time_from, now - retention) to
- * time_to (default now; not clamped to now, as whisper.py does not); an archive whose retention
- * ends before time_to is skipped. time_from defaults to 0.
+ * time_to (default now; not clamped to now, as whisper.py does not); an archive is skipped when
+ * time_to is older than its oldest point (now - retention). time_from defaults to 0.
  */
 export function mergeWindows(header: Header, timeFrom: number | null | undefined, timeTo: number | null | undefined, now: number): MergeWindow[] {
   const untilTime = timeTo ?? now;

@@ -229,13 +229,19 @@ t.test('errors: missing files and corrupt files give one clear line and exit cod
     [['update', 'ok.wsp', '1.5:3'], /invalid timestamp '1\.5'/],
     [['update', 'ok.wsp', '100:x'], /invalid value 'x'/],
     [['update', 'ok.wsp', `${NOW + 100}:1`], /Timestamp not covered by any archives in this database\./],
-    [['fetch', 'ok.wsp', '--from', 'yesterday'], /invalid integer value: 'yesterday'/],
     [['fetch', 'ok.wsp', '--from', String(NOW), '--until', String(NOW - 10)], /Invalid time interval: from time/],
   ] as [string[], RegExp][]) {
     const res = await runCli(['whisper', ...args], dir);
     t.equal(res.status, 1, args.join(' '));
     t.match(res.stderr, re, args.join(' '));
   }
+  // whisper-fetch's --from/--until are optparse ints: 0x…, 0b…, a leading 0 is octal; a bad one exits 2
+  const fetched = async (...args: string[]) => (await runCli(['whisper', 'fetch', 'ok.wsp', '--json', ...args], dir)).stdout;
+  t.equal(await fetched('--from', '0x' + (NOW - 300).toString(16), '--until', String(NOW)), await fetched('--from', String(NOW - 300), '--until', String(NOW)), 'hexadecimal --from');
+  t.equal(await fetched('--from', '0' + (NOW - 300).toString(8), '--until', String(NOW)), await fetched('--from', String(NOW - 300), '--until', String(NOW)), 'octal --from');
+  const bad = await runCli(['whisper', 'fetch', 'ok.wsp', '--from', 'yesterday'], dir);
+  t.same([bad.status, bad.stdout], [2, '']);
+  t.match(bad.stderr, /option --from: invalid integer value: 'yesterday'/);
 });
 
 t.test('a command line yargs refuses never runs: exit code 2 and the files untouched', async (t) => {
