@@ -41,7 +41,7 @@ if (context) {
     // The page looks again every EMPTY_POLL_MS: skip to its next look. (Its clock keeps flowing
     // during the wait below, which stays short of the look after that.)
     await w.page.clock.fastForward(EMPTY_POLL_MS);
-    await w.page.locator('#empty').waitFor({ state: 'hidden', timeout: 2000 });
+    await w.page.locator('#empty').waitFor({ state: 'hidden', timeout: 10_000 });
     for (const p of ['stats', 'stats.counters']) await w.page.locator(`.tree-row[data-path="${p}"]`).click();
     await w.page.locator('.tree-row[data-path="stats.counters.foo"]').waitFor();
     t.pass('after the flush the page shows the metric without a reload');

@@ -345,18 +345,23 @@ t.test('fill --lock waits for a flock held by someone else, as whisper-fill --lo
   const py = copies(dir, 'py', dir);
   const ours = copies(dir, 'ours', dir);
   const hold = `import fcntl, sys, time
-f = open(sys.argv[1], 'rb'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(1.5)`;
+f = open(sys.argv[1], 'rb'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(1.5)
+print('releasing', int(time.time() * 1000), flush=True)`;
   for (const [who, cwd, fillIt] of [
     ['whisper-fill --lock', py, async () => tool('fill', ['--lock', 'a.wsp', 'b.wsp'], py).status],
     ['sotto whisper fill --lock', ours, async () => (await runCli(['whisper', 'fill', '--lock', 'a.wsp', 'b.wsp'], ours)).status],
   ] as const) {
     const holder = spawn(DEBIAN_PYTHON, ['-c', hold, path.join(cwd, 'b.wsp')], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 20_000 });
+    let said = '';
+    holder.stdout.on('data', (d: Buffer) => (said += d.toString()));
     const released = new Promise((resolve) => holder.once('close', resolve));
-    await new Promise((resolve) => holder.stdout.once('data', resolve));
-    const started = Date.now();
+    while (!said.includes('locked')) await new Promise((resolve) => setTimeout(resolve, 10));
     t.equal(await fillIt(), 0, `${who}: exit code`);
-    t.ok(Date.now() - started >= 1000, `${who} waited for the lock (${Date.now() - started} ms)`);
+    const finished = Date.now();
     await released;
+    // The holder says when it lets go, just before it does: a fill that waited finished after that.
+    const releasing = Number(/releasing (\d+)/.exec(said)?.[1]);
+    t.ok(finished >= releasing, `${who} waited for the lock (finished ${finished - releasing} ms after the holder let go)`);
   }
   t.ok(read(path.join(ours, 'b.wsp')).equals(read(path.join(py, 'b.wsp'))), 'the same bytes');
   t.notOk(read(path.join(ours, 'b.wsp')).equals(read(path.join(dir, 'b.wsp'))), 'the gap was filled');
