@@ -244,5 +244,10 @@ export function forwardTargets(c: SottoConfig): { host: string; port: number }[]
   if (c.graphiteHost) list.push({ host: c.graphiteHost, port: c.graphitePort });
   // A destination named twice (graphiteHost also in forward) gets each flush once.
   const seen = new Set<string>();
-  return list.filter((d) => !seen.has(`${d.host}:${d.port}`) && !!seen.add(`${d.host}:${d.port}`));
+  return list.filter((d) => {
+    const key = `${d.host}:${d.port}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
