@@ -3,7 +3,7 @@
 // so nothing is allocated per read). Shared by the public fetch/fetchSync and the HTTP reader,
 // which keeps descriptors and headers open between requests.
 import { readFullySync, readHeaderSync } from './file-sync.js';
-import type { Header } from './header.js';
+import type { ArchiveInfo, Header } from './header.js';
 import { chooseArchive, decodeSlots, emptyValues, fetchIntervals, slotBytes, type FetchResult } from './fetch-core.js';
 
 /** An open Whisper file as fetchOpen() reads it. */
@@ -68,12 +68,26 @@ function readBase(file: OpenWhisper, index: number): number {
   return (file.bases[index] = uint32At(0));
 }
 
-function readValues(file: OpenWhisper, index: number, base: number, fromInterval: number, untilInterval: number): { values: (number | null)[]; matched: boolean } {
-  const archive = file.header.archives[index]!;
+/** The slots [fromInterval, untilInterval) of an archive whose first slot holds `base`, decoded. */
+function readSlots(fd: number, path: string, archive: ArchiveInfo, base: number, fromInterval: number, untilInterval: number): { values: (number | null)[]; matched: boolean } {
   const { offset, first, second } = slotBytes(archive, base, fromInterval, untilInterval);
-  readAt(file.fd, file.path, first, offset, 0);
-  if (second > 0) readAt(file.fd, file.path, second, archive.offset, first);
+  readAt(fd, path, first, offset, 0);
+  if (second > 0) readAt(fd, path, second, archive.offset, first);
   return decodeSlots(scratch, first + second, fromInterval, archive.secondsPerPoint);
+}
+
+function readValues(file: OpenWhisper, index: number, base: number, fromInterval: number, untilInterval: number): { values: (number | null)[]; matched: boolean } {
+  return readSlots(file.fd, file.path, file.header.archives[index]!, base, fromInterval, untilInterval);
+}
+
+/**
+ * whisper.py __archive_fetch's reads: the archive's base read afresh, then its slots
+ * [fromInterval, untilInterval); null for an archive never written to (base 0).
+ */
+export function readArchiveSlots(fd: number, path: string, archive: ArchiveInfo, fromInterval: number, untilInterval: number): (number | null)[] | null {
+  readAt(fd, path, 4, archive.offset, 0);
+  const base = uint32At(0);
+  return base === 0 ? null : readSlots(fd, path, archive, base, fromInterval, untilInterval).values;
 }
 
 /**

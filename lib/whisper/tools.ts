@@ -5,8 +5,9 @@ import fsp from 'node:fs/promises';
 import { currentTime, fetch, headerAndSize, updateMany } from './api.js';
 import { compareArchive, diffWindows, type ArchiveDiff, type ArchiveSlots } from './diff.js';
 import { InvalidTimestamp } from './errors.js';
-import { decodeSlots, fetchIntervals, slotBytes } from './fetch-core.js';
-import { readFullySync, readHeaderSync, runSync } from './file-sync.js';
+import { fetchIntervals } from './fetch-core.js';
+import { readArchiveSlots } from './fetch-fd.js';
+import { readHeaderSync, runSync } from './file-sync.js';
 import { fillFetches, fillWindows, gapFills, newestFirst } from './fill.js';
 import { withFileLock } from './flock.js';
 import type { ArchiveInfo } from './header.js';
@@ -30,15 +31,7 @@ function archiveFetch(fd: number, path: string, archive: ArchiveInfo, fromTime: 
   const timeInfo: ArchiveSlots['timeInfo'] = [fromInterval, untilInterval, step];
   // A reversed range: whisper.py reads some bytes, but every caller takes (until - from) // step < 0 of them.
   if (untilInterval < fromInterval) return { timeInfo, values: [] };
-  const head = new Uint8Array(4);
-  readFullySync(fd, path, head, 0, 4, archive.offset);
-  const base = new DataView(head.buffer).getUint32(0);
-  if (base === 0) return { timeInfo, values: null };
-  const { offset, first, second } = slotBytes(archive, base, fromInterval, untilInterval);
-  const bytes = new Uint8Array(first + second);
-  readFullySync(fd, path, bytes, 0, first, offset);
-  if (second > 0) readFullySync(fd, path, bytes, first, second, archive.offset);
-  return { timeInfo, values: decodeSlots(bytes, bytes.length, fromInterval, step).values };
+  return { timeInfo, values: readArchiveSlots(fd, path, archive, fromInterval, untilInterval) };
 }
 
 /**
